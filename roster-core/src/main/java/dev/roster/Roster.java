@@ -1,0 +1,208 @@
+package dev.roster;
+
+import dev.roster.codec.InstanceCodec;
+import dev.roster.internal.Internals;
+import dev.roster.internal.RosterConfig;
+import dev.roster.internal.RosterCore;
+import dev.roster.internal.Validation;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A connection to a ZooKeeper ensemble through which a process registers its instances and
+ * watches other services. The one front door of the library.
+ *
+ * <pre>{@code
+ * try (Roster roster = Roster.builder().connectString("127.0.0.1:2181").build()) {
+ *   Registration me = roster.register(ServiceInstance.builder("payments")
+ *       .id("payments-1").address("10.0.0.5").port(8080).build());
+ *   ServiceView view = roster.watch("payments");
+ *   view.whenReady().join();
+ *   ServiceInstance next = view.selector(Strategies.roundRobin()).pick();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Holds one ZooKeeper session; {@link #close()} ends it, so every
+ * registration disappears at once. No state is shared between two {@code Roster} objects.
+ */
+public final class Roster implements AutoCloseable {
+  static {
+    Internals.setAccess(roster -> roster.core);
+  }
+
+  private final RosterCore core;
+
+  private Roster(RosterCore core) {
+    this.core = core;
+  }
+
+  /** Starts building a Roster. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Registers an instance and returns once its node exists. The registration then maintains
+   * itself: recreated after a session expiry, restored if deleted from outside, untouched by
+   * connection blips.
+   *
+   * @throws IllegalArgumentException if a field is invalid or the instance serializes to more
+   *     than {@link Builder#maxInstanceBytes} (nothing is sent)
+   * @throws IllegalStateException if this Roster already registers the same service and id
+   * @throws RegistrationConflictException if another live session owns the instance's node
+   * @throws RosterException if ZooKeeper did not accept it within the operation timeout
+   */
+  public Registration register(ServiceInstance instance) {
+    Objects.requireNonNull(instance, "instance");
+    return core.register(instance);
+  }
+
+  /**
+   * A live view of one service. Views are shared per service name: every call returns a new
+   * handle on the same view, and the watch ends when the last handle is closed.
+   *
+   * @param service the service name; any name ZooKeeper accepts as a path component, so
+   *     services registered by other tools can be watched
+   */
+  public ServiceView watch(String service) {
+    return core.watch(service);
+  }
+
+  /**
+   * The names of the services that have a node under the base path, sorted. One read,
+   * bounded by the operation timeout; for a live view of one service use {@link #watch}.
+   *
+   * @throws RosterException if ZooKeeper cannot be read in time
+   */
+  public java.util.List<String> services() {
+    return core.services();
+  }
+
+  /** True while connected to ZooKeeper. */
+  public boolean isConnected() {
+    return core.isConnected();
+  }
+
+  /** The current ZooKeeper session id, for logs and diagnostics. */
+  public long sessionId() {
+    return core.sessionId();
+  }
+
+  /** The connect string this Roster uses. */
+  public String connectString() {
+    return core.config().connectString();
+  }
+
+  /** The base path under which services live. */
+  public String basePath() {
+    return core.config().basePath();
+  }
+
+  /** Ends the ZooKeeper session, removing every registration at once, and releases all views. Idempotent. */
+  @Override
+  public void close() {
+    core.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Roster[" + core.config().connectString() + core.config().basePath()
+        + ", session 0x" + Long.toHexString(core.sessionId()) + (core.isClosed() ? ", closed" : "") + "]";
+  }
+
+  /** Configures and connects a {@link Roster}. Every setter checks its argument at once. */
+  public static final class Builder {
+    private String connectString = "127.0.0.1:2181";
+    private String basePath = "/services";
+    private Duration sessionTimeout = Duration.ofSeconds(10);
+    private Duration connectionTimeout = Duration.ofSeconds(15);
+    private Duration operationTimeout;
+    private InstanceCodec codec = InstanceCodec.springCloud();
+    private int maxInstanceBytes = Validation.DEFAULT_MAX_INSTANCE_BYTES;
+    private RosterEventListener eventListener = RosterEventListener.NONE;
+
+    private Builder() {}
+
+    /** One server or a whole ensemble, {@code host:port[,host:port...]}; default {@code 127.0.0.1:2181}. */
+    public Builder connectString(String connectString) {
+      Objects.requireNonNull(connectString, "connect string");
+      if (connectString.isBlank() || connectString.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException("connect string " + Validation.quote(connectString)
+            + ": must be host:port[,host:port...] without spaces");
+      }
+      this.connectString = connectString;
+      return this;
+    }
+
+    /** Where services live; default {@code /services}, as Spring Cloud Zookeeper uses. */
+    public Builder basePath(String basePath) {
+      this.basePath = Validation.basePath(basePath);
+      return this;
+    }
+
+    /** The ZooKeeper session timeout; default 10 s. The server may adjust it to its bounds. */
+    public Builder sessionTimeout(Duration timeout) {
+      this.sessionTimeout = positive("session timeout", timeout);
+      return this;
+    }
+
+    /** How long {@link #build()} waits for the first connection; default 15 s. */
+    public Builder connectionTimeout(Duration timeout) {
+      this.connectionTimeout = positive("connection timeout", timeout);
+      return this;
+    }
+
+    /**
+     * The bound on every blocking call ({@code register}, {@code update}, {@code close} of a
+     * registration); default the connection timeout.
+     */
+    public Builder operationTimeout(Duration timeout) {
+      this.operationTimeout = positive("operation timeout", timeout);
+      return this;
+    }
+
+    /** How instances are written; default {@link InstanceCodec#springCloud()}. Reading accepts every JSON form. */
+    public Builder codec(InstanceCodec codec) {
+      this.codec = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /**
+     * The largest serialized instance accepted; default 64 KiB, at most ZooKeeper's
+     * {@code jute.maxbuffer} less 4 KiB.
+     */
+    public Builder maxInstanceBytes(int bytes) {
+      this.maxInstanceBytes = Validation.maxInstanceBytes(bytes);
+      return this;
+    }
+
+    /** Observes connection, session, registration and read events, for metrics. */
+    public Builder eventListener(RosterEventListener listener) {
+      this.eventListener = Objects.requireNonNull(listener, "event listener");
+      return this;
+    }
+
+    /**
+     * Connects and returns the Roster.
+     *
+     * @throws RosterException if no connection was made within the connection timeout; the
+     *     message names the connect string
+     */
+    public Roster build() {
+      RosterConfig config = new RosterConfig(connectString, basePath, sessionTimeout, connectionTimeout,
+          operationTimeout != null ? operationTimeout : connectionTimeout, codec, maxInstanceBytes,
+          eventListener);
+      RosterCore core = new RosterCore(config);
+      core.start();
+      return new Roster(core);
+    }
+
+    private static Duration positive(String field, Duration value) {
+      Objects.requireNonNull(value, field);
+      if (value.isNegative() || value.isZero() || value.toMillis() > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(field + " " + value + ": must be positive and under 24 days");
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package dev.roster;
+
+import dev.roster.internal.Validation;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One running copy of a service: where it listens and what callers should know about it.
+ *
+ * <p>An immutable value. Build one with {@link #builder(String)}, which checks every field
+ * before anything reaches ZooKeeper; change one with {@link #toBuilder()}. Instances read
+ * from ZooKeeper are built leniently (a node written by another tool may carry a name that
+ * the builder would refuse), so {@link Roster#register} checks again before writing.
+ *
+ * @param service the service name, such as {@code payments}
+ * @param id the instance id, unique within the service; the znode's name
+ * @param address the host name or IP address callers connect to
+ * @param port the plain-text port, 1–65535 (0 only for nodes written by other tools that had none)
+ * @param sslPort the TLS port, or 0 when there is none
+ * @param zone the availability zone, or {@code null} when unknown
+ * @param weight the relative share of traffic for weighted strategies, 0–1,000,000; default 100
+ * @param metadata free-form string attributes; an unmodifiable, insertion-ordered map
+ * @param status whether the instance takes traffic; only {@link Status#UP} is picked
+ * @param registeredAt when the instance was first registered
+ */
+public record ServiceInstance(
+    String service,
+    String id,
+    String address,
+    int port,
+    int sslPort,
+    @Nullable String zone,
+    int weight,
+    Map<String, String> metadata,
+    Status status,
+    Instant registeredAt) {
+
+  /** The weight an instance gets when none is set. */
+  public static final int DEFAULT_WEIGHT = 100;
+
+  /** Whether an instance takes traffic. Selectors pick only {@link #UP} instances. */
+  public enum Status {
+    /** Serving; eligible for selection. */
+    UP,
+    /** Finishing in-flight work before it leaves; not picked for new work. */
+    DRAINING,
+    /** Registered but deliberately not serving (Spring Cloud's OUT_OF_SERVICE). */
+    OUT_OF_SERVICE,
+    /** Registered early, not yet ready to serve. */
+    STARTING
+  }
+
+  /** Copies the metadata and checks that nothing is null; field rules are the builder's. */
+  public ServiceInstance {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(address, "address");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(registeredAt, "registeredAt");
+    metadata = metadata == null || metadata.isEmpty()
+        ? Map.of()
+        : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
+
+  /** Starts an instance of {@code service}; the id defaults to a random UUID. */
+  public static Builder builder(String service) {
+    return new Builder(service);
+  }
+
+  /** A builder holding this instance's fields, for copy-and-modify. */
+  public Builder toBuilder() {
+    Builder b = new Builder(service);
+    b.id = id;
+    b.address = address;
+    b.port = port;
+    b.sslPort = sslPort;
+    b.zone = zone;
+    b.weight = weight;
+    b.metadata.putAll(metadata);
+    b.status = status;
+    b.registeredAt = registeredAt;
+    return b;
+  }
+
+  /** True when {@link #status()} is {@link Status#UP}. */
+  public boolean isUp() {
+    return status == Status.UP;
+  }
+
+  /** {@code address:port}, with IPv6 literals in brackets. */
+  public String hostPort() {
+    return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
+  }
+
+  /**
+   * Checks every field against the writer's rules, as {@link Builder#build()} does.
+   *
+   * @throws IllegalArgumentException naming the first field that is wrong
+   */
+  public ServiceInstance validate() {
+    Validation.name("service name", service);
+    Validation.name("instance id", id);
+    Validation.address(address);
+    Validation.port("port", port);
+    if (sslPort != 0) {
+      Validation.port("ssl port", sslPort);
+    }
+    if (zone != null) {
+      Validation.label("zone", zone);
+    }
+    Validation.weight(weight);
+    metadata.forEach((k, v) -> {
+      Validation.metadataKey(k);
+      Validation.metadataValue(k, v);
+    });
+    return this;
+  }
+
+  /** Builds {@link ServiceInstance}s; every setter checks its argument at once. */
+  public static final class Builder {
+    private final String service;
+    private String id;
+    private @Nullable String address;
+    private int port;
+    private int sslPort;
+    private @Nullable String zone;
+    private int weight = DEFAULT_WEIGHT;
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private Status status = Status.UP;
+    private @Nullable Instant registeredAt;
+
+    private Builder(String service) {
+      this.service = Validation.name("service name", service);
+      this.id = UUID.randomUUID().toString();
+    }
+
+    /** The instance id; default a random UUID. */
+    public Builder id(String id) {
+      this.id = Validation.name("instance id", id);
+      return this;
+    }
+
+    /** The host name or IP address callers connect to. Required. */
+    public Builder address(String address) {
+      this.address = Validation.address(address);
+      return this;
+    }
+
+    /** The plain-text port, 1–65535. Required. */
+    public Builder port(int port) {
+      this.port = Validation.port("port", port);
+      return this;
+    }
+
+    /** The TLS port, 1–65535, or 0 for none (the default). */
+    public Builder sslPort(int sslPort) {
+      this.sslPort = sslPort == 0 ? 0 : Validation.port("ssl port", sslPort);
+      return this;
+    }
+
+    /** The availability zone, or {@code null} for unknown. */
+    public Builder zone(@Nullable String zone) {
+      this.zone = zone == null ? null : Validation.label("zone", zone);
+      return this;
+    }
+
+    /** The relative share of traffic, 0–1,000,000; default {@value ServiceInstance#DEFAULT_WEIGHT}. */
+    public Builder weight(int weight) {
+      this.weight = Validation.weight(weight);
+      return this;
+    }
+
+    /** Adds or replaces one metadata entry. */
+    public Builder metadata(String key, String value) {
+      metadata.put(Validation.metadataKey(key), Validation.metadataValue(key, value));
+      return this;
+    }
+
+    /** Adds or replaces every entry of {@code entries}. */
+    public Builder metadata(Map<String, String> entries) {
+      entries.forEach(this::metadata);
+      return this;
+    }
+
+    /** Removes every metadata entry. */
+    public Builder clearMetadata() {
+      metadata.clear();
+      return this;
+    }
+
+    /** The status; default {@link Status#UP}. */
+    public Builder status(Status status) {
+      this.status = Objects.requireNonNull(status, "status");
+      return this;
+    }
+
+    /** When the instance was first registered; default the time {@link #build()} runs. */
+    public Builder registeredAt(Instant registeredAt) {
+      this.registeredAt = Objects.requireNonNull(registeredAt, "registeredAt");
+      return this;
+    }
+
+    /**
+     * Builds the instance.
+     *
+     * @throws IllegalArgumentException if the address or port was never set
+     */
+    public ServiceInstance build() {
+      if (address == null) {
+        throw new IllegalArgumentException("address is missing: call address(...) with a host name or IP address");
+      }
+      if (port == 0) {
+        throw new IllegalArgumentException("port is missing: call port(...) with 1-65535");
+      }
+      return new ServiceInstance(service, id, address, port, sslPort, zone, weight, metadata,
+          status, registeredAt != null ? registeredAt : Instant.ofEpochMilli(System.currentTimeMillis()));
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.roster;
+
+import dev.roster.balance.Selector;
+import dev.roster.balance.Strategy;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A live, cached view of one service's instances, kept current by one persistent ZooKeeper
+ * watch; obtained from {@link Roster#watch}.
+ *
+ * <p>Reading it never blocks and never touches the network. While ZooKeeper is unreachable
+ * the view keeps the last list it knew and {@link #isStale()} says so; after reconnecting it
+ * re-reads and converges exactly. Views are shared per service name: closing this handle
+ * releases it, and the watch ends when the last handle closes.
+ */
+public interface ServiceView extends AutoCloseable {
+
+  /** The service this view watches. */
+  String service();
+
+  /**
+   * Completes with this view once the first complete read is done (with an empty list for
+   * a service that has no node yet). Completes exceptionally if the view is closed first.
+   */
+  CompletableFuture<ServiceView> whenReady();
+
+  /** Every known instance, sorted by id: an immutable snapshot. Never blocks. */
+  List<ServiceInstance> instances();
+
+  /**
+   * True until the first complete read, and while the connection to ZooKeeper is in doubt
+   * (disconnected, or reconnected but not yet re-read).
+   */
+  boolean isStale();
+
+  /** Since when the view has been stale, or {@code null} while it is fresh. */
+  @Nullable Instant staleSince();
+
+  /**
+   * How many nodes under this service are currently skipped because their data could not be
+   * decoded. Each such node is also logged once and reported to the {@link RosterEventListener}.
+   */
+  int skippedNodes();
+
+  /**
+   * Adds a listener. If the view is ready, the listener first receives the current
+   * instances as one change of additions.
+   *
+   * @return a handle whose {@code close()} removes the listener
+   */
+  Subscription addListener(ServiceListener listener);
+
+  /**
+   * A selector that picks among this view's {@link ServiceInstance.Status#UP UP} instances
+   * with {@code strategy}, rebuilding its picker whenever the view changes.
+   */
+  Selector selector(Strategy strategy);
+
+  /** Releases this handle and its listeners. Idempotent. */
+  @Override
+  void close();
+}

@@ -1,0 +1,16 @@
+package dev.roster.internal;
+
+import dev.roster.RosterEventListener;
+import dev.roster.codec.InstanceCodec;
+import java.time.Duration;
+
+/** The settings a {@code Roster} was built with; checked by the builder. */
+public record RosterConfig(
+    String connectString,
+    String basePath,
+    Duration sessionTimeout,
+    Duration connectionTimeout,
+    Duration operationTimeout,
+    InstanceCodec codec,
+    int maxInstanceBytes,
+    RosterEventListener eventListener) {}

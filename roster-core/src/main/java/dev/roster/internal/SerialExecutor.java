@@ -1,0 +1,74 @@
+package dev.roster.internal;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks one at a time, in submission order, on a shared delegate executor, like gRPC's
+ * {@code SynchronizationContext}: all events for one piece of state funnel through one of
+ * these, so that state needs no locks and events apply in order. A task that throws is
+ * logged and does not stop the tasks after it.
+ */
+public final class SerialExecutor implements Executor {
+  private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+
+  private final Executor delegate;
+  private final String name;
+  private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean running = new AtomicBoolean();
+  private volatile Thread runner;
+
+  public SerialExecutor(Executor delegate, String name) {
+    this.delegate = delegate;
+    this.name = name;
+  }
+
+  @Override
+  public void execute(Runnable task) {
+    queue.add(task);
+    schedule();
+  }
+
+  /** True when called from a task of this executor. */
+  public boolean inContext() {
+    return runner == Thread.currentThread();
+  }
+
+  private void schedule() {
+    if (running.compareAndSet(false, true)) {
+      try {
+        delegate.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        running.set(false);
+        queue.clear();
+        log.debug("{}: executor shut down, dropping queued tasks", name);
+      }
+    }
+  }
+
+  private void drain() {
+    runner = Thread.currentThread();
+    try {
+      Runnable task;
+      while ((task = queue.poll()) != null) {
+        try {
+          task.run();
+        } catch (Throwable t) {
+          log.warn("{}: task failed", name, t);
+        }
+      }
+    } finally {
+      runner = null;
+      running.set(false);
+    }
+    // A task may have been queued after the last poll but before running was cleared.
+    if (!queue.isEmpty()) {
+      schedule();
+    }
+  }
+}

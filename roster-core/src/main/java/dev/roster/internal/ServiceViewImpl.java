@@ -1,0 +1,371 @@
+package dev.roster.internal;
+
+import dev.roster.ServiceChange;
+import dev.roster.ServiceInstance;
+import dev.roster.ServiceListener;
+import dev.roster.codec.InstanceFormatException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared state behind every {@code ServiceView} handle of one service.
+ *
+ * <p>How it stays exact with O(1) reads per change: one persistent recursive watch on the
+ * service node delivers created, changed and deleted events for each instance node, each
+ * with the zxid of the transaction that caused it. A created or changed node costs one
+ * {@code getData}, skipped when the view already holds data at least that new. A deleted
+ * node costs one {@code getData} too, skipped when the view holds a node created after the
+ * deletion: the re-read is what tells a removal from a replacement (delete and create in
+ * one transaction, as Roster does with a node left by its own expired session), so
+ * listeners are never handed a removal for an instance that did not go away.
+ *
+ * <p>Persistent watches do not replay what happened while the client was disconnected, so
+ * every (re)connect triggers a full resync: list the children, read them all pipelined,
+ * diff against what the view holds, publish one change. Until that succeeds the view keeps
+ * serving its last list, marked stale.
+ *
+ * <p>All of this runs on one serial context; readers see a volatile immutable snapshot.
+ */
+final class ServiceViewImpl {
+  private static final Logger log = LoggerFactory.getLogger(ServiceViewImpl.class);
+  private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
+
+  /** What readers see: every instance sorted by id, and those that are up. */
+  record Snapshot(List<ServiceInstance> all, List<ServiceInstance> up) {
+    static final Snapshot EMPTY = new Snapshot(List.of(), List.of());
+
+    static Snapshot of(List<ServiceInstance> all) {
+      List<ServiceInstance> up = new ArrayList<>(all.size());
+      for (ServiceInstance i : all) {
+        if (i.isUp()) {
+          up.add(i);
+        }
+      }
+      return new Snapshot(List.copyOf(all), List.copyOf(up));
+    }
+  }
+
+  /** One decoded node and the zxids that order it against watch events. */
+  private record Entry(ServiceInstance instance, long czxid, long mzxid) {}
+
+  final String service;
+  final String path;
+  private final RosterCore core;
+  final SerialExecutor ctx;
+
+  volatile Snapshot snapshot = Snapshot.EMPTY;
+  private volatile boolean stale = true;
+  private volatile Instant staleSince = Instant.now();
+  private volatile int skippedCount;
+  /** Bumped on every disconnect, so a resync that raced a disconnect does not clear "stale". */
+  private final AtomicInteger suspensions = new AtomicInteger();
+  final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private final List<ServiceListener> listeners = new CopyOnWriteArrayList<>();
+
+  // Context only.
+  private final Map<String, Entry> entries = new HashMap<>();
+  private final Map<String, String> skipped = new HashMap<>();
+  private long watchSession;
+  private boolean closed;
+  int refs; // guarded by core's view lock
+
+  private final Watcher watcher = this::onWatchEvent;
+
+  ServiceViewImpl(RosterCore core, String service, SerialExecutor ctx) {
+    this.core = core;
+    this.service = service;
+    this.path = core.servicePath(service);
+    this.ctx = ctx;
+  }
+
+  boolean isStale() {
+    return stale;
+  }
+
+  Instant staleSince() {
+    return staleSince;
+  }
+
+  int skippedNodes() {
+    return skippedCount;
+  }
+
+  /** Called from the connection thread when the connection is in doubt. */
+  void onSuspended() {
+    suspensions.incrementAndGet();
+    if (!stale) {
+      staleSince = Instant.now();
+      stale = true;
+    }
+  }
+
+  /** Called after every connect and reconnect: re-read everything and diff. */
+  void onConnected() {
+    ctx.execute(this::resync);
+  }
+
+  void addListener(ServiceListener listener) {
+    ctx.execute(() -> {
+      if (closed) {
+        return;
+      }
+      listeners.add(listener);
+      Snapshot s = snapshot;
+      if (ready.isDone() && !s.all().isEmpty()) {
+        deliver(listener, new ServiceChange(service, s.all(), List.of(), List.of(), s.all()));
+      }
+    });
+  }
+
+  void removeListener(ServiceListener listener) {
+    listeners.remove(listener);
+    // Again on the context, in case the add is still queued there.
+    ctx.execute(() -> listeners.remove(listener));
+  }
+
+  /** Stops watching. Context-safe: the watch removal runs on the context. */
+  void close() {
+    ctx.execute(() -> {
+      closed = true;
+      listeners.clear();
+      ZooKeeper zk = core.zooKeeperOrNull();
+      if (zk != null && watchSession == zk.getSessionId()) {
+        ZkOps.removeWatch(zk, path, watcher);
+      }
+    });
+    ready.completeExceptionally(new IllegalStateException("view of " + service + " was closed"));
+  }
+
+  private void onWatchEvent(WatchedEvent event) {
+    if (event.getType() != Watcher.Event.EventType.None) {
+      ctx.execute(() -> onEvent(event));
+    }
+  }
+
+  private void onEvent(WatchedEvent event) {
+    if (closed || !ready.isDone()) {
+      // Before the first resync every node is read anyway.
+      return;
+    }
+    String p = event.getPath();
+    if (p == null || p.length() <= path.length() + 1 || !p.startsWith(path) || p.charAt(path.length()) != '/') {
+      return;
+    }
+    String child = p.substring(path.length() + 1);
+    if (child.indexOf('/') >= 0) {
+      return; // deeper than an instance node: not ours to interpret
+    }
+    long zxid = event.getZxid();
+    boolean knownZxid = zxid > 0;
+    Entry current = entries.get(child);
+    switch (event.getType()) {
+      case NodeCreated:
+      case NodeDataChanged:
+        if (current != null && knownZxid && current.mzxid() >= zxid) {
+          return; // already read data at least this new
+        }
+        read(child);
+        break;
+      case NodeDeleted:
+        if (current == null && !skipped.containsKey(child)) {
+          return;
+        }
+        if (current != null && knownZxid && current.czxid() > zxid) {
+          return; // we hold a node created after this deletion
+        }
+        read(child);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Reads one node and applies what it says. One read request. */
+  private void read(String child) {
+    ZooKeeper zk = core.zooKeeperOrNull();
+    if (zk == null) {
+      return;
+    }
+    ZkOps.NodeData node;
+    try {
+      node = ZkOps.await(ZkOps.getData(zk, path + "/" + child), core.config().operationTimeout());
+    } catch (KeeperException e) {
+      if (!ZkOps.isConnectionProblem(e)) {
+        log.warn("could not read {}/{}: {}", path, child, e.code());
+      }
+      return; // the resync after reconnecting fixes it
+    }
+    core.events().viewRead(service, false, 1);
+    List<ServiceInstance> added = new ArrayList<>(1);
+    List<ServiceInstance> removed = new ArrayList<>(1);
+    List<ServiceInstance> updated = new ArrayList<>(1);
+    if (node == null) {
+      Entry old = entries.remove(child);
+      if (old != null) {
+        removed.add(old.instance());
+      }
+      if (skipped.remove(child) != null) {
+        skippedCount = skipped.size();
+      }
+    } else {
+      apply(child, node, entries, skipped, added, removed, updated);
+      skippedCount = skipped.size();
+    }
+    publish(added, removed, updated);
+  }
+
+  /** Decodes one node into {@code into}, recording what changed against the current entries. */
+  private void apply(String child, ZkOps.NodeData node, Map<String, Entry> into, Map<String, String> skippedInto,
+      List<ServiceInstance> added, List<ServiceInstance> removed, List<ServiceInstance> updated) {
+    Entry old = entries.get(child);
+    ServiceInstance instance;
+    try {
+      instance = core.config().codec().decode(service, child, node.data());
+    } catch (InstanceFormatException e) {
+      String reason = e.getMessage();
+      String before = skipped.get(child);
+      if (!reason.equals(before)) {
+        log.warn("skipping {}/{}: {}", path, child, reason);
+        core.events().nodeSkipped(service, path + "/" + child, reason);
+      }
+      skippedInto.put(child, reason);
+      into.remove(child);
+      if (old != null) {
+        removed.add(old.instance()); // an instance whose data went bad is no longer usable
+      }
+      return;
+    }
+    skippedInto.remove(child);
+    into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid()));
+    if (old == null) {
+      added.add(instance);
+    } else if (!old.instance().equals(instance)) {
+      updated.add(instance);
+    }
+  }
+
+  /** Re-reads every node and publishes the difference. */
+  private void resync() {
+    if (closed) {
+      return;
+    }
+    int suspendedBefore = suspensions.get();
+    ZooKeeper zk = core.zooKeeperOrNull();
+    if (zk == null || !core.isConnected()) {
+      return;
+    }
+    Duration timeout = core.config().operationTimeout();
+    long sid = zk.getSessionId();
+    List<String> children;
+    List<CompletableFuture<ZkOps.NodeData>> reads;
+    try {
+      if (watchSession != sid) {
+        ZkOps.await(ZkOps.addWatch(zk, path, watcher, true), timeout);
+        watchSession = sid;
+      }
+      children = ZkOps.await(ZkOps.getChildren(zk, path), timeout);
+      if (children == null) {
+        children = List.of();
+      }
+      // Pipelined: every request is sent before the first answer is awaited.
+      reads = new ArrayList<>(children.size());
+      for (String child : children) {
+        reads.add(ZkOps.getData(zk, path + "/" + child));
+      }
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (CompletableFuture<ZkOps.NodeData> f : reads) {
+        ZkOps.await(f, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      }
+    } catch (KeeperException e) {
+      if (ZkOps.isConnectionProblem(e)) {
+        log.debug("resync of {} interrupted by {}; will retry after reconnecting", service, e.code());
+      } else {
+        log.warn("resync of {} failed: {}", service, e.code());
+        core.scheduleReconcile();
+      }
+      return;
+    }
+    core.events().viewRead(service, true, 1 + children.size());
+
+    Map<String, Entry> next = new HashMap<>();
+    Map<String, String> nextSkipped = new HashMap<>();
+    List<ServiceInstance> added = new ArrayList<>();
+    List<ServiceInstance> removed = new ArrayList<>();
+    List<ServiceInstance> updated = new ArrayList<>();
+    for (int i = 0; i < children.size(); i++) {
+      ZkOps.NodeData node = reads.get(i).join();
+      if (node != null) {
+        apply(children.get(i), node, next, nextSkipped, added, removed, updated);
+      }
+    }
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      // Nodes that went bad were counted as removed by apply().
+      if (!next.containsKey(e.getKey()) && !nextSkipped.containsKey(e.getKey())) {
+        removed.add(e.getValue().instance());
+      }
+    }
+    entries.clear();
+    entries.putAll(next);
+    skipped.clear();
+    skipped.putAll(nextSkipped);
+    skippedCount = skipped.size();
+    publish(added, removed, updated);
+    if (suspensions.get() == suspendedBefore && core.isConnected()) {
+      stale = false;
+      staleSince = null;
+    }
+    ready.complete(null);
+  }
+
+  private void publish(List<ServiceInstance> added, List<ServiceInstance> removed, List<ServiceInstance> updated) {
+    if (added.isEmpty() && removed.isEmpty() && updated.isEmpty()) {
+      return;
+    }
+    List<ServiceInstance> all = new ArrayList<>(entries.size());
+    for (Entry e : entries.values()) {
+      all.add(e.instance());
+    }
+    all.sort(BY_ID);
+    Snapshot s = Snapshot.of(all);
+    snapshot = s;
+    ServiceChange change = new ServiceChange(service, sorted(added), sorted(removed), sorted(updated), s.all());
+    for (ServiceListener l : listeners) {
+      deliver(l, change);
+    }
+  }
+
+  private static List<ServiceInstance> sorted(List<ServiceInstance> list) {
+    if (list.size() > 1) {
+      list.sort(BY_ID);
+    }
+    return list;
+  }
+
+  private void deliver(ServiceListener listener, ServiceChange change) {
+    try {
+      listener.onChange(change);
+    } catch (Throwable t) {
+      log.warn("listener {} of {} threw; other listeners still run", listener, service, t);
+    }
+  }
+
+  /** For tests and diagnostics: node names currently skipped, with why. Context only. */
+  Map<String, String> skippedSnapshot() {
+    return new LinkedHashMap<>(skipped);
+  }
+}

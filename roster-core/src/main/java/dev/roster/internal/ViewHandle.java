@@ -1,0 +1,105 @@
+package dev.roster.internal;
+
+import dev.roster.ServiceInstance;
+import dev.roster.ServiceListener;
+import dev.roster.ServiceView;
+import dev.roster.Subscription;
+import dev.roster.balance.Selector;
+import dev.roster.balance.Strategy;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One caller's handle on a shared {@link ServiceViewImpl}. Closing it removes the listeners
+ * it added and releases one reference; the watch ends with the last reference.
+ */
+final class ViewHandle implements ServiceView {
+  private final RosterCore core;
+  private final ServiceViewImpl view;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Set<ServiceListener> listeners = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<ServiceView> ready;
+
+  ViewHandle(RosterCore core, ServiceViewImpl view) {
+    this.core = core;
+    this.view = view;
+    this.ready = view.ready.thenApply(v -> this);
+  }
+
+  @Override
+  public String service() {
+    return view.service;
+  }
+
+  @Override
+  public CompletableFuture<ServiceView> whenReady() {
+    // A copy, so a caller completing or cancelling it cannot affect other callers.
+    return ready.copy();
+  }
+
+  @Override
+  public List<ServiceInstance> instances() {
+    return view.snapshot.all();
+  }
+
+  @Override
+  public boolean isStale() {
+    return view.isStale();
+  }
+
+  @Override
+  public @Nullable Instant staleSince() {
+    return view.staleSince();
+  }
+
+  @Override
+  public int skippedNodes() {
+    return view.skippedNodes();
+  }
+
+  @Override
+  public Subscription addListener(ServiceListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    if (closed.get()) {
+      throw new IllegalStateException("view of " + view.service + " is closed");
+    }
+    // Wrap, so the same listener object added twice is two subscriptions.
+    ServiceListener entry = listener::onChange;
+    listeners.add(entry);
+    view.addListener(entry);
+    return () -> {
+      if (listeners.remove(entry)) {
+        view.removeListener(entry);
+      }
+    };
+  }
+
+  @Override
+  public Selector selector(Strategy strategy) {
+    Objects.requireNonNull(strategy, "strategy");
+    return new SelectorImpl(view, strategy);
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      for (ServiceListener l : listeners) {
+        view.removeListener(l);
+      }
+      listeners.clear();
+      core.release(view);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceView[" + view.service + ", " + view.snapshot.all().size() + " instances"
+        + (view.isStale() ? ", stale" : "") + "]";
+  }
+}

@@ -1,0 +1,171 @@
+package dev.roster.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.zookeeper.AddWatchMode;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.OpResult;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * ZooKeeper operations on one handle, each bounded by a timeout.
+ *
+ * <p>Roster lets Curator own the connection (reconnects, retries of the connect, session
+ * re-establishment) but issues its own operations on the handle of the moment: a view or a
+ * registration must know exactly which session an answer came from, and a failed read must
+ * fail fast instead of retrying behind its back, because a full re-read follows every
+ * reconnect anyway.
+ */
+public final class ZkOps {
+  private ZkOps() {}
+
+  /** A node's data and stat. */
+  public record NodeData(byte[] data, Stat stat) {}
+
+  /** Waits for {@code future} up to {@code timeout}; unwraps ZooKeeper's exceptions. */
+  public static <T> T await(CompletableFuture<T> future, Duration timeout) throws KeeperException {
+    try {
+      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw KeeperException.create(Code.OPERATIONTIMEOUT);
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw KeeperException.create(Code.OPERATIONTIMEOUT);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof KeeperException ke) {
+        throw ke;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Reads a node; completes with {@code null} if it does not exist. */
+  public static CompletableFuture<NodeData> getData(ZooKeeper zk, String path) {
+    CompletableFuture<NodeData> f = new CompletableFuture<>();
+    zk.getData(path, false, (rc, p, ctx, data, stat) -> {
+      Code code = Code.get(rc);
+      if (code == Code.OK) {
+        f.complete(new NodeData(data == null ? new byte[0] : data, stat));
+      } else if (code == Code.NONODE) {
+        f.complete(null);
+      } else {
+        f.completeExceptionally(KeeperException.create(code, p));
+      }
+    }, null);
+    return f;
+  }
+
+  /** Lists a node's children; completes with {@code null} if the node does not exist. */
+  public static CompletableFuture<List<String>> getChildren(ZooKeeper zk, String path) {
+    CompletableFuture<List<String>> f = new CompletableFuture<>();
+    zk.getChildren(path, false, (rc, p, ctx, children, stat) -> {
+      Code code = Code.get(rc);
+      if (code == Code.OK) {
+        f.complete(children);
+      } else if (code == Code.NONODE) {
+        f.complete(null);
+      } else {
+        f.completeExceptionally(KeeperException.create(code, p));
+      }
+    }, null);
+    return f;
+  }
+
+  /** Adds a persistent (optionally recursive) watch. */
+  public static CompletableFuture<Void> addWatch(ZooKeeper zk, String path, Watcher watcher, boolean recursive) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    zk.addWatch(path, watcher, recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT,
+        (rc, p, ctx) -> complete(f, rc, p, null), null);
+    return f;
+  }
+
+  /** Removes a watch, ignoring a watch that is already gone. */
+  public static CompletableFuture<Void> removeWatch(ZooKeeper zk, String path, Watcher watcher) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    try {
+      zk.removeWatches(path, watcher, Watcher.WatcherType.Any, true, (rc, p, ctx) -> {
+        Code code = Code.get(rc);
+        if (code == Code.OK || code == Code.NOWATCHER) {
+          f.complete(null);
+        } else {
+          f.completeExceptionally(KeeperException.create(code, p));
+        }
+      }, null);
+    } catch (RuntimeException e) {
+      f.completeExceptionally(e);
+    }
+    return f;
+  }
+
+  /** Creates a node with open ACLs. */
+  public static CompletableFuture<String> create(ZooKeeper zk, String path, byte[] data, CreateMode mode) {
+    CompletableFuture<String> f = new CompletableFuture<>();
+    zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, mode,
+        (rc, p, ctx, name) -> complete(f, rc, p, name), null);
+    return f;
+  }
+
+  /** Sets a node's data at {@code version} (-1 for any). */
+  public static CompletableFuture<Stat> setData(ZooKeeper zk, String path, byte[] data, int version) {
+    CompletableFuture<Stat> f = new CompletableFuture<>();
+    zk.setData(path, data, version, (rc, p, ctx, stat) -> complete(f, rc, p, stat), null);
+    return f;
+  }
+
+  /** Deletes a node at {@code version} (-1 for any). */
+  public static CompletableFuture<Void> delete(ZooKeeper zk, String path, int version) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    zk.delete(path, version, (rc, p, ctx) -> complete(f, rc, p, null), null);
+    return f;
+  }
+
+  /** Runs {@code ops} as one transaction; fails with the first failing operation's code. */
+  public static CompletableFuture<List<OpResult>> multi(ZooKeeper zk, List<Op> ops) {
+    CompletableFuture<List<OpResult>> f = new CompletableFuture<>();
+    zk.multi(ops, (rc, p, ctx, results) -> {
+      Code code = Code.get(rc);
+      if (code == Code.OK) {
+        f.complete(results);
+        return;
+      }
+      if (results != null) {
+        for (OpResult r : results) {
+          if (r instanceof OpResult.ErrorResult err && err.getErr() != Code.OK.intValue()
+              && err.getErr() != Code.RUNTIMEINCONSISTENCY.intValue()) {
+            code = Code.get(err.getErr());
+            break;
+          }
+        }
+      }
+      f.completeExceptionally(KeeperException.create(code, p));
+    }, null);
+    return f;
+  }
+
+  private static <T> void complete(CompletableFuture<T> f, int rc, String path, T value) {
+    Code code = Code.get(rc);
+    if (code == Code.OK) {
+      f.complete(value);
+    } else {
+      f.completeExceptionally(KeeperException.create(code, path));
+    }
+  }
+
+  /** True for failures that a reconnect may cure, as opposed to answers from the server. */
+  public static boolean isConnectionProblem(KeeperException e) {
+    Code c = e.code();
+    return c == Code.CONNECTIONLOSS || c == Code.SESSIONEXPIRED || c == Code.SESSIONMOVED
+        || c == Code.OPERATIONTIMEOUT || c == Code.REQUESTTIMEOUT;
+  }
+}

@@ -1,0 +1,137 @@
+package dev.roster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.roster.testing.ZooKeeperExtension;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.zookeeper.WatchedEvent;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Read cost per change, counted by the server: a Roster view reads one node per change,
+ * while the textbook watcher re-lists and re-reads every instance on every change.
+ */
+class ReadsPerChangeIT {
+  @RegisterExtension
+  final ZooKeeperExtension zk = ZooKeeperExtension.withTickTime(Duration.ofMillis(200));
+
+  private static final int INSTANCES = 1000;
+  private static final int CHANGES = 100;
+
+  private long readsOf(long sessionId) {
+    long reads = 0;
+    for (Map.Entry<String, Long> e : zk.server().requestCounts(sessionId).entrySet()) {
+      if (!e.getKey().equals("ping")) {
+        reads += e.getValue();
+      }
+    }
+    return reads;
+  }
+
+  @Test
+  void rosterReadsAtMostOneNodePerChange() throws Exception {
+    try (Roster servers = Roster.builder().connectString(zk.connectString()).build();
+        Roster client = Roster.builder().connectString(zk.connectString()).sessionTimeout(Duration.ofSeconds(4)).build()) {
+      for (int i = 0; i < INSTANCES; i++) {
+        servers.register(ServiceInstance.builder("payments").id("base-" + i).address("h").port(1 + i).build());
+      }
+      ServiceView view = client.watch("payments");
+      view.whenReady().get(10, TimeUnit.SECONDS);
+      assertThat(view.instances()).hasSize(INSTANCES);
+      long before = readsOf(client.sessionId());
+
+      List<Registration> added = new ArrayList<>();
+      for (int i = 0; i < CHANGES; i++) {
+        added.add(servers.register(ServiceInstance.builder("payments").id("new-" + i).address("h").port(1 + i).build()));
+        int expected = INSTANCES + i + 1;
+        await().atMost(Duration.ofSeconds(2)).until(() -> view.instances().size() == expected);
+      }
+      for (int i = 0; i < CHANGES; i++) {
+        added.get(i).close();
+        int expected = INSTANCES + CHANGES - i - 1;
+        await().atMost(Duration.ofSeconds(2)).until(() -> view.instances().size() == expected);
+      }
+      long reads = readsOf(client.sessionId()) - before;
+      System.out.printf("Roster view: %d reads for %d changes with %d instances watched = %.2f reads per change%n",
+          reads, 2 * CHANGES, INSTANCES, reads / (double) (2 * CHANGES));
+      assertThat(reads).isLessThanOrEqualTo(2L * CHANGES);
+    }
+  }
+
+  /** The textbook watcher: a one-shot child watch, and on every event re-list and re-read everything. */
+  static final class TextbookWatcher implements Watcher {
+    final ZooKeeper zk;
+    final String path;
+    final Map<String, byte[]> servers = new ConcurrentHashMap<>();
+    final AtomicInteger refreshes = new AtomicInteger();
+
+    TextbookWatcher(ZooKeeper zk, String path) {
+      this.zk = zk;
+      this.path = path;
+    }
+
+    synchronized void refresh() throws Exception {
+      List<String> children = zk.getChildren(path, this);
+      Map<String, byte[]> next = new ConcurrentHashMap<>();
+      for (String child : children) {
+        byte[] data = zk.getData(path + "/" + child, false, null);
+        if (data != null) {
+          next.put(child, data);
+        }
+      }
+      servers.keySet().retainAll(next.keySet());
+      servers.putAll(next);
+      refreshes.incrementAndGet();
+    }
+
+    @Override
+    public void process(WatchedEvent event) {
+      if (event.getType() == Event.EventType.NodeChildrenChanged) {
+        try {
+          refresh();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+  }
+
+  @Test
+  void textbookWatcherReadsEveryNodeOnEveryChange() throws Exception {
+    int changes = 10;
+    try (Roster servers = Roster.builder().connectString(zk.connectString()).build()) {
+      for (int i = 0; i < INSTANCES; i++) {
+        servers.register(ServiceInstance.builder("payments").id("base-" + i).address("h").port(1 + i).build());
+      }
+      ZooKeeper raw = Zk.connect(zk.connectString(), Duration.ofSeconds(4));
+      try {
+        TextbookWatcher textbook = new TextbookWatcher(raw, "/services/payments");
+        textbook.refresh();
+        long before = readsOf(raw.getSessionId());
+        for (int i = 0; i < changes; i++) {
+          servers.register(ServiceInstance.builder("payments").id("new-" + i).address("h").port(1 + i).build());
+          int expected = INSTANCES + i + 1;
+          await().atMost(Duration.ofSeconds(5)).until(() -> textbook.servers.size() == expected);
+        }
+        long reads = readsOf(raw.getSessionId()) - before;
+        System.out.printf("Textbook watcher: %d reads for %d changes with %d instances watched = %.1f reads per change%n",
+            reads, changes, INSTANCES, reads / (double) changes);
+        assertThat(reads).isGreaterThanOrEqualTo((long) changes * INSTANCES);
+        assertThat(textbook.servers.keySet()).containsAll(Set.of("base-0", "new-0"));
+      } finally {
+        raw.close();
+      }
+    }
+  }
+}
