@@ -1,0 +1,10 @@
+/**
+ * Test kit for code that uses ZooKeeper: a JUnit 5 extension that runs a real server ({@link
+ * dev.roster.testing.ZooKeeperExtension}), real session expiry ({@link
+ * dev.roster.testing.SessionExpiry}) and a TCP proxy that breaks the network on demand ({@link
+ * dev.roster.testing.FaultProxy}).
+ */
+@NullMarked
+package dev.roster.testing;
+
+import org.jspecify.annotations.NullMarked;
