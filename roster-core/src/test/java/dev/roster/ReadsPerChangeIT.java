@@ -29,6 +29,40 @@ class ReadsPerChangeIT {
   private static final int INSTANCES = 1000;
   private static final int CHANGES = 100;
 
+  private ZooKeeper base;
+
+  @org.junit.jupiter.api.AfterEach
+  void closeBase() throws InterruptedException {
+    if (base != null) {
+      base.close();
+    }
+  }
+
+  /** The 1,000 instances that are watched, created pipelined by one plain client. */
+  private void createBaseInstances() throws Exception {
+    base = Zk.connect(zk.connectString(), Duration.ofSeconds(10));
+    Zk.createPersistent(base, "/services/payments/base-0",
+        dev.roster.codec.InstanceCodec.springCloud().encode(instance("base-0")));
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(INSTANCES - 1);
+    AtomicInteger failures = new AtomicInteger();
+    for (int i = 1; i < INSTANCES; i++) {
+      base.create("/services/payments/base-" + i, dev.roster.codec.InstanceCodec.springCloud().encode(instance("base-" + i)),
+          org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE, org.apache.zookeeper.CreateMode.EPHEMERAL,
+          (rc, path, ctx, name) -> {
+            if (rc != 0) {
+              failures.incrementAndGet();
+            }
+            done.countDown();
+          }, null);
+    }
+    assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(failures).hasValue(0);
+  }
+
+  private static ServiceInstance instance(String id) {
+    return ServiceInstance.builder("payments").id(id).address("10.0.0.1").port(8080).build();
+  }
+
   private long readsOf(long sessionId) {
     long reads = 0;
     for (Map.Entry<String, Long> e : zk.server().requestCounts(sessionId).entrySet()) {
@@ -43,9 +77,7 @@ class ReadsPerChangeIT {
   void rosterReadsAtMostOneNodePerChange() throws Exception {
     try (Roster servers = Roster.builder().connectString(zk.connectString()).build();
         Roster client = Roster.builder().connectString(zk.connectString()).sessionTimeout(Duration.ofSeconds(4)).build()) {
-      for (int i = 0; i < INSTANCES; i++) {
-        servers.register(ServiceInstance.builder("payments").id("base-" + i).address("h").port(1 + i).build());
-      }
+      createBaseInstances();
       ServiceView view = client.watch("payments");
       view.whenReady().get(10, TimeUnit.SECONDS);
       assertThat(view.instances()).hasSize(INSTANCES);
@@ -111,9 +143,7 @@ class ReadsPerChangeIT {
   void textbookWatcherReadsEveryNodeOnEveryChange() throws Exception {
     int changes = 10;
     try (Roster servers = Roster.builder().connectString(zk.connectString()).build()) {
-      for (int i = 0; i < INSTANCES; i++) {
-        servers.register(ServiceInstance.builder("payments").id("base-" + i).address("h").port(1 + i).build());
-      }
+      createBaseInstances();
       ZooKeeper raw = Zk.connect(zk.connectString(), Duration.ofSeconds(4));
       try {
         TextbookWatcher textbook = new TextbookWatcher(raw, "/services/payments");
