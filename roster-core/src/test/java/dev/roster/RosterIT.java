@@ -177,7 +177,7 @@ class RosterIT {
   @Test
   void closingTheRosterRemovesAllItsInstancesAtOnce() throws Exception {
     Roster server = roster();
-    server.register(instance("p1", 1));
+    Registration p1 = server.register(instance("p1", 1));
     server.register(instance("p2", 2));
     server.register(ServiceInstance.builder("orders").id("o1").address("h").port(3).build());
     ServiceView view = roster().watch("payments");
@@ -193,6 +193,12 @@ class RosterIT {
     assertThat(rec.changes.get(rec.changes.size() - 1).instances()).isEmpty();
     assertThat(Zk.stat(raw(), "/services/orders/o1")).isNull();
     assertThatThrownBy(() -> server.register(instance("p3", 3))).isInstanceOf(IllegalStateException.class);
+    // Registrations of a closed Roster close at once and refuse updates.
+    long start = System.nanoTime();
+    p1.close();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+    assertThatThrownBy(() -> p1.update(p1.instance())).isInstanceOf(IllegalStateException.class);
+    server.close(); // idempotent
   }
 
   @Test

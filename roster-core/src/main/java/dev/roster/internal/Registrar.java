@@ -138,6 +138,9 @@ final class Registrar {
   private Outcome runUntil(long deadline, java.util.function.Supplier<Outcome> step) {
     Outcome last = null;
     while (true) {
+      if (core.isClosed()) {
+        throw new IllegalStateException("this Roster is closed");
+      }
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
         throw new RosterException("ZooKeeper at " + core.config().connectString()
@@ -459,6 +462,9 @@ final class Registrar {
       }
       open = false;
       byPath.remove(path, this);
+      if (core.isClosed()) {
+        return; // the session has ended, and the node with it
+      }
       CompletableFuture<Void> done = new CompletableFuture<>();
       ctx.execute(() -> {
         try {
