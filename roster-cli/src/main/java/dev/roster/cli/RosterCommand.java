@@ -1,0 +1,77 @@
+package dev.roster.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code roster}: the top of the command tree. Holds what every subcommand shares. */
+@Command(
+    name = "roster",
+    mixinStandardHelpOptions = true,
+    versionProvider = RosterCommand.Version.class,
+    usageHelpAutoWidth = true,
+    parameterListHeading = "%nParameters:%n",
+    optionListHeading = "%nOptions:%n",
+    description = {
+        "Service registration and discovery on Apache ZooKeeper.",
+        "",
+        "`up` runs a local ZooKeeper; the other commands talk to ZooKeeper directly (--zk)."
+    },
+    subcommands = {UpCommand.class, RegisterCommand.class, LsCommand.class, WatchCommand.class},
+    footerHeading = "%nExamples:%n",
+    footer = {
+        "  roster up                                   # ZooKeeper on 127.0.0.1:2181",
+        "  roster watch payments                       # follow one service live",
+        "  roster register payments --address 127.0.0.1 --port 8081 --id p1",
+        "  roster ls                                   # services and instance counts",
+        "  roster ls payments --json",
+        "",
+        "Run `roster COMMAND --help` for each command's options."
+    })
+final class RosterCommand implements Runnable {
+  private final StopSignal stop;
+
+  @Spec CommandSpec spec;
+
+  RosterCommand(StopSignal stop) {
+    this.stop = stop;
+  }
+
+  /** Fired by Ctrl-C (or a test) to end a long-running subcommand. */
+  StopSignal stop() {
+    return stop;
+  }
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch");
+  }
+
+  /** Prints {@code roster VERSION} and the Java that runs it. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+          "roster " + version(),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"
+      };
+    }
+
+    static String version() {
+      Properties props = new Properties();
+      try (InputStream in = RosterCommand.class.getResourceAsStream("version.properties")) {
+        if (in != null) {
+          props.load(in);
+        }
+      } catch (IOException e) {
+        // Fall through to "unknown": a version line is not worth failing for.
+      }
+      return props.getProperty("version", "unknown");
+    }
+  }
+}
