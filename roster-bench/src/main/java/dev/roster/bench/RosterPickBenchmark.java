@@ -1,0 +1,67 @@
+package dev.roster.bench;
+
+import dev.roster.Roster;
+import dev.roster.ServiceInstance;
+import dev.roster.ServiceView;
+import dev.roster.balance.Selector;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of one pick from a live Roster view, per strategy and list size. Run beside
+ * {@link CuratorPickBenchmark} in one JMH invocation with {@code -prof gc} to compare ns and
+ * bytes per pick.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class RosterPickBenchmark {
+  @Param({"10", "100", "1000"})
+  int instances;
+
+  @Param({"roundRobin", "random"})
+  String strategy;
+
+  private Fixture fixture;
+  private Selector selector;
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    fixture = new Fixture(instances);
+    Roster client = Roster.builder().connectString(fixture.server.connectString())
+        .sessionTimeout(Duration.ofSeconds(30)).build();
+    fixture.closeLater(client);
+    ServiceView view = client.watch(Fixture.SERVICE);
+    view.whenReady().get(30, TimeUnit.SECONDS);
+    if (view.instances().size() != instances) {
+      throw new IllegalStateException("view has " + view.instances().size() + " instances, expected " + instances);
+    }
+    selector = view.selector(StrategyCatalog.byName(strategy));
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    fixture.close();
+  }
+
+  @Benchmark
+  public ServiceInstance pick() {
+    return selector.pick();
+  }
+}
