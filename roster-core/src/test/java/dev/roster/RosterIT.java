@@ -298,6 +298,30 @@ class RosterIT {
   }
 
   @Test
+  void registerWhileZooKeeperIsUnreachableFailsWithinTheOperationTimeoutAndLeavesNothing() throws Exception {
+    try (dev.roster.testing.FaultProxy proxy = dev.roster.testing.FaultProxy.start(zk.connectString());
+        Roster r = Roster.builder().connectString(proxy.connectString()).sessionTimeout(Duration.ofSeconds(4))
+            .operationTimeout(Duration.ofSeconds(1)).build()) {
+      proxy.cut();
+      await().atMost(Duration.ofSeconds(3)).until(() -> !r.isConnected());
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> r.register(instance("p1", 1)))
+          .isInstanceOf(RosterException.class)
+          .hasMessageContaining(proxy.connectString());
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+      proxy.heal();
+      await().atMost(Duration.ofSeconds(5)).until(r::isConnected);
+      // The failed registration is not created behind the caller's back once ZooKeeper is back.
+      ServiceView view = roster().watch("payments");
+      view.whenReady().get(5, TimeUnit.SECONDS);
+      Thread.sleep(500); // proving absence: give a stray create time to show
+      assertThat(view.instances()).isEmpty();
+      assertThat(r.register(instance("p1", 1)).isOpen()).isTrue();
+      await().atMost(Duration.ofSeconds(2)).until(() -> view.instances().size() == 1);
+    }
+  }
+
+  @Test
   void buildFailsWithTheConnectStringWhenNothingListens() throws Exception {
     int port;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

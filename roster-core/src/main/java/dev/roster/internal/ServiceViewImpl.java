@@ -74,6 +74,8 @@ final class ServiceViewImpl {
   private volatile int skippedCount;
   /** Bumped on every disconnect, so a resync that raced a disconnect does not clear "stale". */
   private final AtomicInteger suspensions = new AtomicInteger();
+  /** Orders the stale/fresh transitions of the connection thread and the view's context. */
+  private final Object staleLock = new Object();
   final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final List<ServiceListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -107,10 +109,22 @@ final class ServiceViewImpl {
 
   /** Called from the connection thread when the connection is in doubt. */
   void onSuspended() {
-    suspensions.incrementAndGet();
-    if (!stale) {
-      staleSince = Instant.now();
-      stale = true;
+    synchronized (staleLock) {
+      suspensions.incrementAndGet();
+      if (!stale) {
+        staleSince = Instant.now();
+        stale = true;
+      }
+    }
+  }
+
+  /** Marks the view fresh unless the connection was in doubt since {@code suspendedBefore}. */
+  private void markFresh(int suspendedBefore) {
+    synchronized (staleLock) {
+      if (suspensions.get() == suspendedBefore && core.isConnected()) {
+        stale = false;
+        staleSince = null;
+      }
     }
   }
 
@@ -325,10 +339,7 @@ final class ServiceViewImpl {
     skipped.putAll(nextSkipped);
     skippedCount = skipped.size();
     publish(added, removed, updated);
-    if (suspensions.get() == suspendedBefore && core.isConnected()) {
-      stale = false;
-      staleSince = null;
-    }
+    markFresh(suspendedBefore);
     ready.complete(null);
   }
 
