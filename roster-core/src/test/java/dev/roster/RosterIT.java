@@ -322,6 +322,30 @@ class RosterIT {
   }
 
   @Test
+  void aNodeReplacedInOneTransactionIsAnUpdateNeverARemoval() throws Exception {
+    ZooKeeper other = raw();
+    dev.roster.codec.InstanceCodec codec = dev.roster.codec.InstanceCodec.springCloud();
+    Zk.createPersistent(other, "/services/payments/p1", codec.encode(instance("p1", 1)));
+    ServiceView view = roster().watch("payments");
+    view.whenReady().get(5, TimeUnit.SECONDS);
+    Recorder rec = new Recorder();
+    view.addListener(rec);
+    await().atMost(Duration.ofSeconds(2)).until(() -> rec.addedIds().equals(List.of("p1")));
+    for (int port = 2; port <= 21; port++) {
+      other.multi(List.of(
+          org.apache.zookeeper.Op.delete("/services/payments/p1", -1),
+          org.apache.zookeeper.Op.create("/services/payments/p1", codec.encode(instance("p1", port)),
+              ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)));
+      int expected = port;
+      await().atMost(Duration.ofSeconds(2)).until(() -> view.instances().size() == 1
+          && view.instances().get(0).port() == expected);
+    }
+    assertThat(rec.removedIds()).isEmpty();
+    assertThat(rec.addedIds()).containsExactly("p1");
+    assertThat(rec.updatedIds()).hasSize(20);
+  }
+
+  @Test
   void buildFailsWithTheConnectStringWhenNothingListens() throws Exception {
     int port;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
