@@ -120,6 +120,10 @@ public final class Roster implements AutoCloseable {
     private InstanceCodec codec = InstanceCodec.springCloud();
     private int maxInstanceBytes = Validation.DEFAULT_MAX_INSTANCE_BYTES;
     private RosterEventListener eventListener = RosterEventListener.NONE;
+    private boolean failFast = true;
+    private double massRemovalThreshold = 1.0;
+    private Duration massRemovalConfirmation;
+    private java.nio.file.Path snapshotDirectory;
 
     private Builder() {}
 
@@ -183,15 +187,60 @@ public final class Roster implements AutoCloseable {
     }
 
     /**
+     * Whether {@link #build()} fails when ZooKeeper cannot be reached within the connection
+     * timeout; default true. With false, {@code build()} returns anyway and the Roster keeps
+     * connecting in the background: views serve their {@link #snapshotDirectory local
+     * snapshot}, marked stale, and registrations fail until the connection is made.
+     */
+    public Builder failFast(boolean failFast) {
+      this.failFast = failFast;
+      return this;
+    }
+
+    /**
+     * Empty and mass-drop protection. After a connection problem a view re-reads its service;
+     * if that read would remove at least this share of the instances it holds, the removal is
+     * held, the view stays stale, and the service is read again after {@link
+     * #massRemovalConfirmation} before anything is published. A real scale-down still
+     * propagates, one confirmation later. Default 1.0: only a read that would empty the view
+     * is held. Must be in (0, 1].
+     */
+    public Builder massRemovalThreshold(double share) {
+      if (!(share > 0 && share <= 1)) {
+        throw new IllegalArgumentException("mass removal threshold " + share + ": must be in (0, 1]");
+      }
+      this.massRemovalThreshold = share;
+      return this;
+    }
+
+    /** How long a held mass removal waits before it is confirmed; default the session timeout. */
+    public Builder massRemovalConfirmation(Duration wait) {
+      this.massRemovalConfirmation = positive("mass removal confirmation", wait);
+      return this;
+    }
+
+    /**
+     * A directory where each view keeps its last list (written atomically, shortly after each
+     * change). A view whose service has a snapshot there starts from it, marked stale, so a
+     * client that starts while ZooKeeper is unreachable (see {@link #failFast}) still has
+     * instances to call. A corrupt or foreign file is ignored with a warning.
+     */
+    public Builder snapshotDirectory(java.nio.file.Path directory) {
+      this.snapshotDirectory = Objects.requireNonNull(directory, "snapshot directory");
+      return this;
+    }
+
+    /**
      * Connects and returns the Roster.
      *
-     * @throws RosterException if no connection was made within the connection timeout; the
-     *     message names the connect string
+     * @throws RosterException if no connection was made within the connection timeout (and
+     *     {@link #failFast} is on); the message names the connect string
      */
     public Roster build() {
       RosterConfig config = new RosterConfig(connectString, basePath, sessionTimeout, connectionTimeout,
           operationTimeout != null ? operationTimeout : connectionTimeout, codec, maxInstanceBytes,
-          eventListener);
+          eventListener, failFast, massRemovalThreshold,
+          massRemovalConfirmation != null ? massRemovalConfirmation : sessionTimeout, snapshotDirectory);
       RosterCore core = new RosterCore(config);
       core.start();
       return new Roster(core);

@@ -43,6 +43,15 @@ public interface RosterEventListener {
    */
   default void viewRead(String service, boolean fullResync, int reads) {}
 
+  /**
+   * A re-read after a connection problem would have removed at least the configured share of
+   * a service's instances; the removal is held until it is confirmed by a second read.
+   */
+  default void massRemovalHeld(String service, int removing, int holding) {}
+
+  /** A held mass removal was read again: {@code removed} instances really went (maybe 0). */
+  default void massRemovalConfirmed(String service, int removed) {}
+
   /** The state of the connection to ZooKeeper, as Roster reports it. */
   enum ConnectionState {
     /** Connected with the first session. */

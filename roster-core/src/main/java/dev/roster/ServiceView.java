@@ -40,6 +40,13 @@ public interface ServiceView extends AutoCloseable {
   @Nullable Instant staleSince();
 
   /**
+   * The zxid of the latest ZooKeeper transaction this view reflects (0 before the first
+   * read, or while it serves a local snapshot only). Compare it with a server's zxid to see
+   * how far behind a stale view is.
+   */
+  long lastZxid();
+
+  /**
    * How many nodes under this service are currently skipped because their data could not be
    * decoded. Each such node is also logged once and reported to the {@link RosterEventListener}.
    */

@@ -13,4 +13,8 @@ public record RosterConfig(
     Duration operationTimeout,
     InstanceCodec codec,
     int maxInstanceBytes,
-    RosterEventListener eventListener) {}
+    RosterEventListener eventListener,
+    boolean failFast,
+    double massRemovalThreshold,
+    Duration massRemovalConfirmation,
+    java.nio.file.@org.jspecify.annotations.Nullable Path snapshotDirectory) {}

@@ -90,6 +90,11 @@ public final class RosterCore implements AutoCloseable {
       throw new RosterException("interrupted while connecting to ZooKeeper at " + config.connectString(), e);
     }
     if (!ok) {
+      if (!config.failFast()) {
+        log.warn("ZooKeeper at {} is not reachable yet; starting anyway and connecting in the background",
+            config.connectString());
+        return;
+      }
       close();
       throw new RosterException("could not connect to ZooKeeper at " + config.connectString()
           + " within " + config.connectionTimeout().toMillis() + " ms");
@@ -173,6 +178,22 @@ public final class RosterCore implements AutoCloseable {
         reconcile();
       }
     }, 1, TimeUnit.SECONDS);
+  }
+
+  /** Runs {@code task} after {@code delay} on the timer thread, unless this Roster is closed by then. */
+  void schedule(Duration delay, Runnable task) {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      scheduler.schedule(() -> {
+        if (!closed.get()) {
+          task.run();
+        }
+      }, delay.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile
+    }
   }
 
   private List<ServiceViewImpl> viewsCopy() {
@@ -275,7 +296,7 @@ public final class RosterCore implements AutoCloseable {
       view.refs++;
     }
     if (created) {
-      view.onConnected();
+      view.start();
     }
     return new ViewHandle(this, view);
   }
@@ -291,8 +312,8 @@ public final class RosterCore implements AutoCloseable {
       throw new RosterException("ZooKeeper at " + config.connectString() + " is not reachable");
     }
     try {
-      List<String> children = ZkOps.await(ZkOps.getChildren(zk, config.basePath()), config.operationTimeout());
-      List<String> sorted = new ArrayList<>(children == null ? List.of() : children);
+      ZkOps.Children children = ZkOps.await(ZkOps.getChildren(zk, config.basePath()), config.operationTimeout());
+      List<String> sorted = new ArrayList<>(children == null ? List.of() : children.names());
       sorted.sort(null);
       return List.copyOf(sorted);
     } catch (org.apache.zookeeper.KeeperException e) {

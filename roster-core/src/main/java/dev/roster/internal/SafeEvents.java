@@ -53,6 +53,16 @@ final class SafeEvents implements RosterEventListener {
   }
 
   @Override
+  public void massRemovalHeld(String service, int removing, int holding) {
+    guard(() -> delegate.massRemovalHeld(service, removing, holding));
+  }
+
+  @Override
+  public void massRemovalConfirmed(String service, int removed) {
+    guard(() -> delegate.massRemovalConfirmed(service, removed));
+  }
+
+  @Override
   public void viewRead(String service, boolean fullResync, int reads) {
     guard(() -> delegate.viewRead(service, fullResync, reads));
   }

@@ -60,8 +60,8 @@ final class ServiceViewImpl {
     }
   }
 
-  /** One decoded node and the zxids that order it against watch events. */
-  private record Entry(ServiceInstance instance, long czxid, long mzxid) {}
+  /** One decoded node, its bytes (for the local snapshot) and the zxids that order it against watch events. */
+  private record Entry(ServiceInstance instance, long czxid, long mzxid, byte[] data) {}
 
   final String service;
   final String path;
@@ -72,6 +72,7 @@ final class ServiceViewImpl {
   private volatile boolean stale = true;
   private volatile Instant staleSince = Instant.now();
   private volatile int skippedCount;
+  private volatile long lastZxid;
   /** Bumped on every disconnect, so a resync that raced a disconnect does not clear "stale". */
   private final AtomicInteger suspensions = new AtomicInteger();
   /** Orders the stale/fresh transitions of the connection thread and the view's context. */
@@ -84,6 +85,9 @@ final class ServiceViewImpl {
   private final Map<String, String> skipped = new HashMap<>();
   private long watchSession;
   private boolean closed;
+  private boolean snapshotDirty;
+  private boolean snapshotWriteScheduled;
+  private final ViewSnapshots snapshots;
   int refs; // guarded by core's view lock
 
   private final Watcher watcher = this::onWatchEvent;
@@ -93,6 +97,8 @@ final class ServiceViewImpl {
     this.service = service;
     this.path = core.servicePath(service);
     this.ctx = ctx;
+    java.nio.file.Path dir = core.config().snapshotDirectory();
+    this.snapshots = dir == null ? null : new ViewSnapshots(dir, core.config().basePath(), service);
   }
 
   boolean isStale() {
@@ -105,6 +111,24 @@ final class ServiceViewImpl {
 
   int skippedNodes() {
     return skippedCount;
+  }
+
+  long lastZxid() {
+    return lastZxid;
+  }
+
+  private void noteZxid(long zxid) {
+    if (zxid > lastZxid) {
+      lastZxid = zxid;
+    }
+  }
+
+  /** First tasks of a new view: start from the local snapshot, if any, then read ZooKeeper. */
+  void start() {
+    if (snapshots != null) {
+      ctx.execute(this::loadSnapshot);
+    }
+    ctx.execute(() -> resync(false));
   }
 
   /** Called from the connection thread when the connection is in doubt. */
@@ -130,7 +154,7 @@ final class ServiceViewImpl {
 
   /** Called after every connect and reconnect: re-read everything and diff. */
   void onConnected() {
-    ctx.execute(this::resync);
+    ctx.execute(() -> resync(false));
   }
 
   void addListener(ServiceListener listener) {
@@ -186,6 +210,9 @@ final class ServiceViewImpl {
     }
     long zxid = event.getZxid();
     boolean knownZxid = zxid > 0;
+    if (knownZxid) {
+      noteZxid(zxid);
+    }
     Entry current = entries.get(child);
     switch (event.getType()) {
       case NodeCreated:
@@ -265,7 +292,8 @@ final class ServiceViewImpl {
       return;
     }
     skippedInto.remove(child);
-    into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid()));
+    into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid(), node.data()));
+    noteZxid(node.stat().getMzxid());
     if (old == null) {
       added.add(instance);
     } else if (!old.instance().equals(instance)) {
@@ -273,8 +301,13 @@ final class ServiceViewImpl {
     }
   }
 
-  /** Re-reads every node and publishes the difference. */
-  private void resync() {
+  /**
+   * Re-reads every node and publishes the difference.
+   *
+   * @param confirming true for the second read of a held mass removal, which is published
+   *     whatever it says
+   */
+  private void resync(boolean confirming) {
     if (closed) {
       return;
     }
@@ -286,16 +319,16 @@ final class ServiceViewImpl {
     Duration timeout = core.config().operationTimeout();
     long sid = zk.getSessionId();
     List<String> children;
+    long pzxid = 0;
     List<CompletableFuture<ZkOps.NodeData>> reads;
     try {
       if (watchSession != sid) {
         ZkOps.await(ZkOps.addWatch(zk, path, watcher, true), timeout);
         watchSession = sid;
       }
-      children = ZkOps.await(ZkOps.getChildren(zk, path), timeout);
-      if (children == null) {
-        children = List.of();
-      }
+      ZkOps.Children listed = ZkOps.await(ZkOps.getChildren(zk, path), timeout);
+      children = listed == null ? List.of() : listed.names();
+      pzxid = listed == null ? 0 : listed.stat().getPzxid();
       // Pipelined: every request is sent before the first answer is awaited.
       reads = new ArrayList<>(children.size());
       for (String child : children) {
@@ -333,6 +366,22 @@ final class ServiceViewImpl {
         removed.add(e.getValue().instance());
       }
     }
+    // Empty and mass-drop protection: after a connection problem, a read that would take away
+    // most of the list is more likely a registry in trouble (restarted empty, registrants
+    // still re-registering) than a real scale-down. Hold it and read again before believing it.
+    if (!confirming && ready.isDone() && !removed.isEmpty()
+        && removed.size() >= core.config().massRemovalThreshold() * entries.size()) {
+      Duration wait = core.config().massRemovalConfirmation();
+      log.warn("re-reading {} would remove {} of {} instances; holding the list for {} ms to confirm",
+          service, removed.size(), entries.size(), wait.toMillis());
+      core.events().massRemovalHeld(service, removed.size(), entries.size());
+      core.schedule(wait, () -> ctx.execute(() -> resync(true)));
+      return;
+    }
+    if (confirming) {
+      core.events().massRemovalConfirmed(service, removed.size());
+    }
+    noteZxid(pzxid);
     entries.clear();
     entries.putAll(next);
     skipped.clear();
@@ -354,6 +403,7 @@ final class ServiceViewImpl {
     all.sort(BY_ID);
     Snapshot s = Snapshot.of(all);
     snapshot = s;
+    scheduleSnapshotWrite();
     ServiceChange change = new ServiceChange(service, sorted(added), sorted(removed), sorted(updated), s.all());
     for (ServiceListener l : listeners) {
       deliver(l, change);
@@ -373,6 +423,50 @@ final class ServiceViewImpl {
     } catch (Throwable t) {
       log.warn("listener {} of {} threw; other listeners still run", listener, service, t);
     }
+  }
+
+  /** Starts from the local snapshot, marked stale. Context only. */
+  private void loadSnapshot() {
+    Map<String, byte[]> nodes = snapshots.load();
+    if (nodes == null || nodes.isEmpty() || ready.isDone()) {
+      return;
+    }
+    List<ServiceInstance> added = new ArrayList<>();
+    List<ServiceInstance> removed = new ArrayList<>();
+    List<ServiceInstance> updated = new ArrayList<>();
+    for (Map.Entry<String, byte[]> e : nodes.entrySet()) {
+      // Zero zxids: anything read from ZooKeeper later is newer.
+      apply(e.getKey(), new ZkOps.NodeData(e.getValue(), new org.apache.zookeeper.data.Stat()),
+          entries, skipped, added, removed, updated);
+    }
+    skippedCount = skipped.size();
+    log.info("{}: serving {} instances from the local snapshot until ZooKeeper is read", service, entries.size());
+    publish(added, removed, updated);
+    snapshotDirty = false;
+    ready.complete(null);
+  }
+
+  private void scheduleSnapshotWrite() {
+    if (snapshots == null) {
+      return;
+    }
+    snapshotDirty = true;
+    if (!snapshotWriteScheduled) {
+      snapshotWriteScheduled = true;
+      // Coalesce bursts of changes into one write.
+      core.schedule(Duration.ofMillis(200), () -> ctx.execute(this::writeSnapshot));
+    }
+  }
+
+  private void writeSnapshot() {
+    snapshotWriteScheduled = false;
+    if (!snapshotDirty || closed) {
+      return;
+    }
+    snapshotDirty = false;
+    Map<String, byte[]> nodes = new java.util.TreeMap<>();
+    entries.forEach((child, entry) -> nodes.put(child, entry.data()));
+    snapshots.write(nodes, lastZxid);
   }
 
   /** For tests and diagnostics: node names currently skipped, with why. Context only. */

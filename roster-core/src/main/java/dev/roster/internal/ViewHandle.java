@@ -59,6 +59,11 @@ final class ViewHandle implements ServiceView {
   }
 
   @Override
+  public long lastZxid() {
+    return view.lastZxid();
+  }
+
+  @Override
   public int skippedNodes() {
     return view.skippedNodes();
   }

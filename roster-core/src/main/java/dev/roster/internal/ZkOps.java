@@ -66,13 +66,16 @@ public final class ZkOps {
     return f;
   }
 
+  /** A node's children and its own stat. */
+  public record Children(List<String> names, Stat stat) {}
+
   /** Lists a node's children; completes with {@code null} if the node does not exist. */
-  public static CompletableFuture<List<String>> getChildren(ZooKeeper zk, String path) {
-    CompletableFuture<List<String>> f = new CompletableFuture<>();
+  public static CompletableFuture<Children> getChildren(ZooKeeper zk, String path) {
+    CompletableFuture<Children> f = new CompletableFuture<>();
     zk.getChildren(path, false, (rc, p, ctx, children, stat) -> {
       Code code = Code.get(rc);
       if (code == Code.OK) {
-        f.complete(children);
+        f.complete(new Children(children, stat));
       } else if (code == Code.NONODE) {
         f.complete(null);
       } else {
