@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The port an {@link EmbeddedZooKeeper} was asked to listen on is already taken on 127.0.0.1,
- * by another process or another server in this JVM. Choose another port, or port 0 to let the
- * system pick a free one.
+ * The port an {@link EmbeddedZooKeeper} or a {@link LocalEnsemble} member was asked to listen on
+ * is already taken on 127.0.0.1, by another process or another server in this JVM. Choose another
+ * port, or port 0 to let a free one be picked.
  */
 public final class PortInUseException extends UncheckedIOException {
   private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 /**
- * A real ZooKeeper server in-process, bound to 127.0.0.1, for development, demos and tests.
- * Start at {@link dev.roster.embedded.EmbeddedZooKeeper}.
+ * Real ZooKeeper servers on 127.0.0.1, for development, demos and tests: one in-process server
+ * ({@link dev.roster.embedded.EmbeddedZooKeeper}), or an ensemble of child processes that can be
+ * killed, frozen and restarted one by one ({@link dev.roster.embedded.LocalEnsemble}).
  */
 @NullMarked
 package dev.roster.embedded;

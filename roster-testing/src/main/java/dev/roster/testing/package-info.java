@@ -1,8 +1,9 @@
 /**
  * Test kit for code that uses ZooKeeper: a JUnit 5 extension that runs a real server ({@link
  * dev.roster.testing.ZooKeeperExtension}), real session expiry ({@link
- * dev.roster.testing.SessionExpiry}) and a TCP proxy that breaks the network on demand ({@link
- * dev.roster.testing.FaultProxy}).
+ * dev.roster.testing.SessionExpiry}), a TCP proxy that breaks the network on demand ({@link
+ * dev.roster.testing.FaultProxy}), and one such proxy in front of each member of a local
+ * ensemble ({@link dev.roster.testing.ProxiedEnsemble}).
  */
 @NullMarked
 package dev.roster.testing;
