@@ -1,5 +1,7 @@
 package dev.roster;
 
+import java.time.Duration;
+
 /**
  * A live registration of one instance, returned by {@link Roster#register}.
  *
@@ -22,6 +24,33 @@ public interface Registration extends AutoCloseable {
    * @throws RosterException if ZooKeeper did not accept the update in time
    */
   void update(ServiceInstance instance);
+
+  /**
+   * Marks the instance {@link ServiceInstance.Status#DRAINING DRAINING}: an
+   * {@link #update} of the node, so watchers see an update, not a removal. Selectors stop
+   * picking it, Spring Cloud Zookeeper's {@code instance_status} says {@code DRAINING}, and
+   * a codec that writes Curator's {@code enabled} flag writes false. The instance stays
+   * registered (and is restored as DRAINING after a session expiry) until it is closed;
+   * {@link #update} with an UP instance undoes it.
+   *
+   * @throws IllegalStateException if the registration is closed
+   * @throws RosterException if ZooKeeper did not accept the update in time
+   */
+  void drain();
+
+  /**
+   * Leaves gracefully: {@link #drain()}, wait {@code grace} for callers to notice and for
+   * requests in flight to finish, then {@link #close()}. Blocks for about the grace plus two
+   * operation timeouts at most. Never throws once the argument is accepted: if the drain
+   * fails (ZooKeeper unreachable) it is logged and the instance is still deregistered after
+   * the grace; if the thread is interrupted it deregisters at once and keeps the interrupt
+   * flag. Idempotent, like {@link #close()}.
+   *
+   * @param grace how long the instance stays registered as DRAINING; zero deregisters at
+   *     once after the drain
+   * @throws IllegalArgumentException if {@code grace} is negative
+   */
+  void close(Duration grace);
 
   /** True until {@link #close()} is called. */
   boolean isOpen();

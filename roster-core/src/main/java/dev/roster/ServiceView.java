@@ -1,5 +1,6 @@
 package dev.roster;
 
+import dev.roster.balance.OutlierPolicy;
 import dev.roster.balance.Selector;
 import dev.roster.balance.Strategy;
 import java.time.Instant;
@@ -65,6 +66,14 @@ public interface ServiceView extends AutoCloseable {
    * with {@code strategy}, rebuilding its picker whenever the view changes.
    */
   Selector selector(Strategy strategy);
+
+  /**
+   * A selector like {@link #selector(Strategy)} that also ejects instances that keep
+   * failing, as {@code policy} says; callers report outcomes with
+   * {@link Selector#reportSuccess} and {@link Selector#reportFailure}. The ejection state
+   * belongs to the selector: two selectors on one view eject independently.
+   */
+  Selector selector(Strategy strategy, OutlierPolicy policy);
 
   /** Releases this handle and its listeners. Idempotent. */
   @Override

@@ -13,4 +13,23 @@ public interface Picker {
 
   /** The next instance, or {@code null} if the list is empty. */
   @Nullable ServiceInstance pick();
+
+  /**
+   * The instance for a caller's key, or {@code null} if the list is empty. Strategies that
+   * hash keys ({@link Strategies#rendezvous()}) map equal keys to the same instance; the
+   * default ignores the key and picks as {@link #pick()} does.
+   */
+  default @Nullable ServiceInstance pick(long key) {
+    return pick();
+  }
+
+  /**
+   * Picks an instance and counts one outstanding request on it until the returned lease is
+   * closed, or returns {@code null} if the list is empty. The default counts nothing: only
+   * strategies that balance on outstanding requests override it. Allocates the lease.
+   */
+  default @Nullable Lease acquire() {
+    ServiceInstance instance = pick();
+    return instance == null ? null : new Leases.Untracked(instance);
+  }
 }

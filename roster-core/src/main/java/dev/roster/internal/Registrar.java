@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -453,6 +454,37 @@ final class Registrar {
       if (outcome.kind() != Outcome.Kind.OK) {
         throw new RosterException("could not update " + path + ": " + describe(outcome.error()), outcome.error());
       }
+    }
+
+    @Override
+    public void drain() {
+      update(instance.toBuilder().status(ServiceInstance.Status.DRAINING).build());
+    }
+
+    @Override
+    public void close(Duration grace) {
+      Objects.requireNonNull(grace, "grace");
+      if (grace.isNegative()) {
+        throw new IllegalArgumentException("grace " + grace + ": must not be negative");
+      }
+      if (!open || core.isClosed()) {
+        close(); // nothing to drain: the node is gone with the session, or already deleted
+        return;
+      }
+      try {
+        drain();
+      } catch (RuntimeException e) {
+        // Still leave: staying registered as UP because ZooKeeper is slow helps nobody.
+        log.warn("could not mark {} draining ({}); deregistering after the grace anyway", path, e.getMessage());
+      }
+      if (!grace.isZero() && open && !core.isClosed()) {
+        try {
+          Thread.sleep(grace.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt(); // cut the grace short, but still deregister
+        }
+      }
+      close();
     }
 
     @Override

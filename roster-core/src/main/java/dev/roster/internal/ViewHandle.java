@@ -4,6 +4,7 @@ import dev.roster.ServiceInstance;
 import dev.roster.ServiceListener;
 import dev.roster.ServiceView;
 import dev.roster.Subscription;
+import dev.roster.balance.OutlierPolicy;
 import dev.roster.balance.Selector;
 import dev.roster.balance.Strategy;
 import java.time.Instant;
@@ -88,7 +89,14 @@ final class ViewHandle implements ServiceView {
   @Override
   public Selector selector(Strategy strategy) {
     Objects.requireNonNull(strategy, "strategy");
-    return new SelectorImpl(view, strategy);
+    return new SelectorImpl(view.service, () -> view.snapshot, strategy, null);
+  }
+
+  @Override
+  public Selector selector(Strategy strategy, OutlierPolicy policy) {
+    Objects.requireNonNull(strategy, "strategy");
+    Objects.requireNonNull(policy, "outlier policy");
+    return new SelectorImpl(view.service, () -> view.snapshot, strategy, policy);
   }
 
   @Override
