@@ -1,6 +1,9 @@
 package dev.roster;
 
 import dev.roster.codec.InstanceCodec;
+import dev.roster.health.HealthCheck;
+import dev.roster.health.HealthCheckedRegistration;
+import dev.roster.health.HealthPolicy;
 import dev.roster.internal.Internals;
 import dev.roster.internal.RosterConfig;
 import dev.roster.internal.RosterCore;
@@ -48,6 +51,8 @@ public final class Roster implements AutoCloseable {
    *
    * @throws IllegalArgumentException if a field is invalid or the instance serializes to more
    *     than {@link Builder#maxInstanceBytes} (nothing is sent)
+   * @throws UnsupportedOperationException if this Roster's codec is read-only ({@link
+   *     InstanceCodec#canEncode()}), such as {@link InstanceCodec#detecting()} (nothing is sent)
    * @throws IllegalStateException if this Roster already registers the same service and id
    * @throws RegistrationConflictException if another live session owns the instance's node
    * @throws RosterException if ZooKeeper did not accept it within the operation timeout
@@ -55,6 +60,26 @@ public final class Roster implements AutoCloseable {
   public Registration register(ServiceInstance instance) {
     Objects.requireNonNull(instance, "instance");
     return core.register(instance);
+  }
+
+  /**
+   * Registers an instance only while {@code check} passes, as Airbnb's Nerve does: the
+   * instance is not in the registry until {@code rise} checks in a row have passed; after
+   * {@code fall} failures in a row it is drained (status DRAINING) and then deregistered;
+   * after {@code rise} passes it is registered again. Returns at once; the first check runs
+   * immediately. Checks run on this Roster's own threads, never on ZooKeeper's, and stop
+   * when the registration or this Roster is closed. See {@link HealthCheckedRegistration}.
+   *
+   * @throws IllegalArgumentException if a field is invalid or the instance serializes to more
+   *     than {@link Builder#maxInstanceBytes} (nothing is started)
+   * @throws IllegalStateException if this Roster already health-checks the same service and
+   *     id, or is closed
+   */
+  public HealthCheckedRegistration register(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
+    Objects.requireNonNull(instance, "instance");
+    Objects.requireNonNull(check, "health check");
+    Objects.requireNonNull(policy, "health policy");
+    return core.register(instance, check, policy);
   }
 
   /**
@@ -165,7 +190,13 @@ public final class Roster implements AutoCloseable {
       return this;
     }
 
-    /** How instances are written; default {@link InstanceCodec#springCloud()}. Reading accepts every JSON form. */
+    /**
+     * How instances are written and read; default {@link InstanceCodec#springCloud()}, whose
+     * reader accepts every Curator JSON form. {@link InstanceCodec#raw()} with
+     * {@link #basePath basePath("/")} watches the textbook layout ({@code watch("servers")}
+     * lists {@code /servers}); {@link InstanceCodec#detecting()} reads every known format
+     * per node but cannot register.
+     */
     public Builder codec(InstanceCodec codec) {
       this.codec = Objects.requireNonNull(codec, "codec");
       return this;

@@ -26,7 +26,16 @@ import org.jspecify.annotations.Nullable;
  * @param weight the relative share of traffic for weighted strategies, 0–1,000,000; default 100
  * @param metadata free-form string attributes; an unmodifiable, insertion-ordered map
  * @param status whether the instance takes traffic; only {@link Status#UP} is picked
- * @param registeredAt when the instance was first registered
+ * @param registeredAt when the instance was first registered ({@link Instant#EPOCH} when the
+ *     node does not say, as in the raw, ServerSet and Nerve layouts)
+ * @param uriSpec how to build a URI for the instance, in Curator's {@code UriSpec} syntax
+ *     (variables in braces, such as {@value #DEFAULT_URI_SPEC}, which is the default, as
+ *     Spring Cloud Zookeeper writes it); {@code null} when the node has none
+ * @param serviceType how the node lives, in Curator's terms; {@link ServiceType#DYNAMIC}
+ *     (an ephemeral node) for everything Roster registers and for every non-Curator format
+ * @param payload opaque bytes for layouts whose data Roster does not interpret: the whole
+ *     node data for {@link dev.roster.codec.InstanceCodec#raw()}, what that codec writes;
+ *     empty for the JSON formats, whose payload maps to zone, weight, status and metadata
  */
 public record ServiceInstance(
     String service,
@@ -38,10 +47,16 @@ public record ServiceInstance(
     int weight,
     Map<String, String> metadata,
     Status status,
-    Instant registeredAt) {
+    Instant registeredAt,
+    @Nullable String uriSpec,
+    ServiceType serviceType,
+    Bytes payload) {
 
   /** The weight an instance gets when none is set. */
   public static final int DEFAULT_WEIGHT = 100;
+
+  /** The URI spec an instance gets when none is set: what Spring Cloud Zookeeper writes. */
+  public static final String DEFAULT_URI_SPEC = "{scheme}://{address}:{port}";
 
   /** Whether an instance takes traffic. Selectors pick only {@link #UP} instances. */
   public enum Status {
@@ -55,6 +70,22 @@ public record ServiceInstance(
     STARTING
   }
 
+  /**
+   * How a node lives, in Curator x-discovery's terms. Roster registers ephemeral nodes only,
+   * so everything it writes is {@link #DYNAMIC}; the other values are read from nodes that
+   * Curator wrote.
+   */
+  public enum ServiceType {
+    /** An ephemeral node: gone when its owner's session ends. */
+    DYNAMIC,
+    /** Curator's {@code STATIC}: a persistent node, registered without a live owner. */
+    STATIC,
+    /** Curator's {@code PERMANENT}: a persistent node that stays until deleted. */
+    PERMANENT,
+    /** An ephemeral node whose name ends in a sequence number. */
+    DYNAMIC_SEQUENTIAL
+  }
+
   /** Copies the metadata and checks that nothing is null; field rules are the builder's. */
   public ServiceInstance {
     Objects.requireNonNull(service, "service");
@@ -62,9 +93,22 @@ public record ServiceInstance(
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(registeredAt, "registeredAt");
+    Objects.requireNonNull(serviceType, "serviceType");
+    Objects.requireNonNull(payload, "payload");
     metadata = metadata == null || metadata.isEmpty()
         ? Map.of()
         : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+  }
+
+  /**
+   * An instance with the builder's defaults for the URI spec ({@value #DEFAULT_URI_SPEC}),
+   * the service type ({@link ServiceType#DYNAMIC}) and the payload (empty). Like the
+   * canonical constructor it checks only for nulls; use {@link #builder} for checked values.
+   */
+  public ServiceInstance(String service, String id, String address, int port, int sslPort,
+      @Nullable String zone, int weight, Map<String, String> metadata, Status status, Instant registeredAt) {
+    this(service, id, address, port, sslPort, zone, weight, metadata, status, registeredAt,
+        DEFAULT_URI_SPEC, ServiceType.DYNAMIC, Bytes.EMPTY);
   }
 
   /** Starts an instance of {@code service}; the id defaults to a random UUID. */
@@ -72,7 +116,11 @@ public record ServiceInstance(
     return new Builder(service);
   }
 
-  /** A builder holding this instance's fields, for copy-and-modify. */
+  /**
+   * A builder holding this instance's fields, for copy-and-modify. The service type is not
+   * carried over: what a builder builds is for Roster to register, so it is always
+   * {@link ServiceType#DYNAMIC}.
+   */
   public Builder toBuilder() {
     Builder b = new Builder(service);
     b.id = id;
@@ -84,6 +132,8 @@ public record ServiceInstance(
     b.metadata.putAll(metadata);
     b.status = status;
     b.registeredAt = registeredAt;
+    b.uriSpec = uriSpec;
+    b.payload = payload;
     return b;
   }
 
@@ -118,6 +168,13 @@ public record ServiceInstance(
       Validation.metadataKey(k);
       Validation.metadataValue(k, v);
     });
+    if (uriSpec != null) {
+      Validation.uriSpec(uriSpec);
+    }
+    if (serviceType != ServiceType.DYNAMIC) {
+      throw new IllegalArgumentException("service type " + serviceType
+          + ": Roster registers ephemeral nodes only; expected DYNAMIC");
+    }
     return this;
   }
 
@@ -133,6 +190,8 @@ public record ServiceInstance(
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private Status status = Status.UP;
     private @Nullable Instant registeredAt;
+    private @Nullable String uriSpec = DEFAULT_URI_SPEC;
+    private Bytes payload = Bytes.EMPTY;
 
     private Builder(String service) {
       this.service = Validation.name("service name", service);
@@ -206,6 +265,33 @@ public record ServiceInstance(
     }
 
     /**
+     * How clients build a URI for the instance, in Curator's {@code UriSpec} syntax: literal
+     * text and variables in braces ({@code {scheme}}, {@code {address}}, {@code {port}},
+     * {@code {ssl-port}}, {@code {name}}, {@code {id}}, ...; {@code {[}} and {@code {]}} for
+     * literal braces). Default {@value ServiceInstance#DEFAULT_URI_SPEC}; {@code null} writes
+     * none.
+     */
+    public Builder uriSpec(@Nullable String uriSpec) {
+      this.uriSpec = uriSpec == null ? null : Validation.uriSpec(uriSpec);
+      return this;
+    }
+
+    /**
+     * Opaque bytes to carry with the instance; default none. Only {@link
+     * dev.roster.codec.InstanceCodec#raw()} writes them (as the whole node data); the JSON
+     * codecs refuse to register an instance that has them rather than drop them.
+     */
+    public Builder payload(Bytes payload) {
+      this.payload = Objects.requireNonNull(payload, "payload");
+      return this;
+    }
+
+    /** Opaque bytes to carry with the instance, copied; see {@link #payload(Bytes)}. */
+    public Builder payload(byte[] payload) {
+      return payload(Bytes.of(Objects.requireNonNull(payload, "payload")));
+    }
+
+    /**
      * Builds the instance.
      *
      * @throws IllegalArgumentException if the address or port was never set
@@ -218,7 +304,8 @@ public record ServiceInstance(
         throw new IllegalArgumentException("port is missing: call port(...) with 1-65535");
       }
       return new ServiceInstance(service, id, address, port, sslPort, zone, weight, metadata,
-          status, registeredAt != null ? registeredAt : Instant.ofEpochMilli(System.currentTimeMillis()));
+          status, registeredAt != null ? registeredAt : Instant.ofEpochMilli(System.currentTimeMillis()),
+          uriSpec, ServiceType.DYNAMIC, payload);
     }
   }
 }

@@ -49,7 +49,7 @@ class BadInputIT {
 
   private static ServiceInstance lenient(String service, String id, String address, int port) {
     return new ServiceInstance(service, id, address, port, 0, null, 100, Map.of(), ServiceInstance.Status.UP,
-        Instant.now());
+        Instant.now(), ServiceInstance.DEFAULT_URI_SPEC, ServiceInstance.ServiceType.DYNAMIC, Bytes.EMPTY);
   }
 
   @Test

@@ -96,9 +96,39 @@ class ServiceInstanceTest {
   }
 
   @Test
+  void uriSpecMustBeWhatCuratorCanParse() {
+    assertThat(ServiceInstance.builder("svc").address("h").port(1).build().uriSpec())
+        .isEqualTo("{scheme}://{address}:{port}");
+    assertThatThrownBy(() -> ServiceInstance.builder("svc").uriSpec("{scheme://x"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("uri spec '{scheme://x': '{' at index 0 is never closed");
+    assertThatThrownBy(() -> ServiceInstance.builder("svc").uriSpec("a}b"))
+        .hasMessageStartingWith("uri spec 'a}b': '}' at index 1 without '{'");
+    assertThatThrownBy(() -> ServiceInstance.builder("svc").uriSpec("{a{b}}"))
+        .hasMessageStartingWith("uri spec '{a{b}}': '{' at index 2 inside a variable");
+    assertThatThrownBy(() -> ServiceInstance.builder("svc").uriSpec("x{ }"))
+        .hasMessageStartingWith("uri spec 'x{ }': empty variable at index 1");
+    assertThatThrownBy(() -> ServiceInstance.builder("svc").uriSpec("a\tb"))
+        .hasMessage("uri spec 'a\\u0009b': must not contain control characters");
+    assertThat(ServiceInstance.builder("svc").uriSpec(null).address("h").port(1).build().uriSpec()).isNull();
+  }
+
+  @Test
+  void builtInstancesAreDynamicWithNoPayload() {
+    ServiceInstance a = ServiceInstance.builder("svc").address("h").port(1).build();
+    assertThat(a.serviceType()).isEqualTo(ServiceInstance.ServiceType.DYNAMIC);
+    assertThat(a.payload()).isEqualTo(Bytes.EMPTY);
+    // The short constructor takes the builder's defaults for the newer components.
+    ServiceInstance shortForm = new ServiceInstance("svc", "i", "h", 1, 0, null, 100, Map.of(),
+        ServiceInstance.Status.UP, Instant.EPOCH);
+    assertThat(shortForm.uriSpec()).isEqualTo(ServiceInstance.DEFAULT_URI_SPEC);
+    assertThat(shortForm.payload()).isEqualTo(Bytes.EMPTY);
+  }
+
+  @Test
   void leniantlyBuiltInstancesAreCaughtByValidate() {
     ServiceInstance foreign = new ServiceInstance("svc", "a b", "h", 1, 0, null, 1, Map.of(),
-        ServiceInstance.Status.UP, Instant.EPOCH);
+        ServiceInstance.Status.UP, Instant.EPOCH, null, ServiceInstance.ServiceType.DYNAMIC, Bytes.EMPTY);
     assertThatThrownBy(foreign::validate).hasMessageStartingWith("instance id 'a b'");
   }
 }

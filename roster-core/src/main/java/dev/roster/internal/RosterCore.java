@@ -6,6 +6,9 @@ import dev.roster.RosterEventListener.ConnectionState;
 import dev.roster.RosterException;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
+import dev.roster.health.HealthCheck;
+import dev.roster.health.HealthCheckedRegistration;
+import dev.roster.health.HealthPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,6 +53,8 @@ public final class RosterCore implements AutoCloseable {
   private final Registrar registrar;
   private final Map<String, ServiceViewImpl> views = new HashMap<>(); // guarded by itself
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The threads of health-checked registrations, made on first use. */
+  private @Nullable HealthRunner health; // guarded by this
   private final AtomicBoolean reconcileScheduled = new AtomicBoolean();
   private final Object connectedLock = new Object();
   private volatile boolean connected;
@@ -267,6 +272,7 @@ public final class RosterCore implements AutoCloseable {
   }
 
   byte[] encode(ServiceInstance instance) {
+    checkWritableCodec(instance);
     byte[] data = config.codec().encode(instance);
     if (data.length > config.maxInstanceBytes()) {
       throw new IllegalArgumentException("instance " + Validation.quote(instance.service() + "/" + instance.id())
@@ -278,7 +284,33 @@ public final class RosterCore implements AutoCloseable {
 
   public Registration register(ServiceInstance instance) {
     checkOpen();
+    checkWritableCodec(instance);
     return registrar.register(instance);
+  }
+
+  /** Starts a health-checked registration; see {@code Roster.register(instance, check, policy)}. */
+  public HealthCheckedRegistration register(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
+    checkWritableCodec(instance);
+    instance.validate();
+    encode(instance); // the size check, before any thread starts
+    HealthRunner runner;
+    synchronized (this) {
+      checkOpen();
+      if (health == null) {
+        health = new HealthRunner(this);
+      }
+      runner = health;
+    }
+    return runner.register(instance, check, policy);
+  }
+
+  /** Refuses, before anything is sent, to register through a codec that only reads. */
+  private void checkWritableCodec(ServiceInstance instance) {
+    if (!config.codec().canEncode()) {
+      throw new UnsupportedOperationException("cannot register " + Validation.quote(instance.service() + "/"
+          + instance.id()) + ": this Roster's codec '" + config.codec().name() + "' is read-only (it reads other"
+          + " tools' nodes); build a Roster with InstanceCodec.springCloud(), curator() or raw() to register");
+    }
   }
 
   public ServiceView watch(String service) {
@@ -343,6 +375,13 @@ public final class RosterCore implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    HealthRunner h;
+    synchronized (this) {
+      h = health;
+    }
+    if (h != null) {
+      h.close(); // first, so no check re-registers anything while the session ends
     }
     registrar.closeAll(config.operationTimeout());
     for (ServiceViewImpl v : viewsCopy()) {

@@ -143,6 +143,59 @@ public final class Validation {
     return weight;
   }
 
+  /**
+   * Checks a URI spec in Curator's syntax and returns it with variable names trimmed, as
+   * Curator's {@code UriSpec} parser stores them (so what is read back equals what was
+   * written): at most 1024 characters, no control characters, every '{' closed by a '}'
+   * before the next '{', and no empty variable. A spec Curator would reject must not reach
+   * other tools' readers.
+   */
+  public static String uriSpec(String spec) {
+    if (spec == null) {
+      throw new IllegalArgumentException("uri spec is null");
+    }
+    String expected = "; expected text with variables in braces such as '{scheme}://{address}:{port}'"
+        + " (a literal brace is '{[}' or '{]}')";
+    if (spec.length() > 1024) {
+      throw new IllegalArgumentException("uri spec " + quote(spec) + ": is " + spec.length()
+          + " characters long; expected at most 1024");
+    }
+    StringBuilder normalized = new StringBuilder(spec.length());
+    int open = -1;
+    for (int i = 0; i < spec.length(); i++) {
+      char c = spec.charAt(i);
+      if (Character.isISOControl(c)) {
+        throw new IllegalArgumentException("uri spec " + quote(spec) + ": must not contain control characters");
+      }
+      if (c == '{') {
+        if (open >= 0) {
+          throw new IllegalArgumentException("uri spec " + quote(spec) + ": '{' at index " + i
+              + " inside a variable" + expected);
+        }
+        open = i;
+      } else if (c == '}') {
+        if (open < 0) {
+          throw new IllegalArgumentException("uri spec " + quote(spec) + ": '}' at index " + i
+              + " without '{'" + expected);
+        }
+        String variable = spec.substring(open + 1, i).trim();
+        if (variable.isEmpty()) {
+          throw new IllegalArgumentException("uri spec " + quote(spec) + ": empty variable at index " + open
+              + expected);
+        }
+        normalized.append('{').append(variable).append('}');
+        open = -1;
+      } else if (open < 0) {
+        normalized.append(c);
+      }
+    }
+    if (open >= 0) {
+      throw new IllegalArgumentException("uri spec " + quote(spec) + ": '{' at index " + open
+          + " is never closed" + expected);
+    }
+    return normalized.toString();
+  }
+
   /** Checks the configured cap on serialized instances. */
   public static int maxInstanceBytes(int bytes) {
     if (bytes < 1024 || bytes > MAX_INSTANCE_BYTES_LIMIT) {

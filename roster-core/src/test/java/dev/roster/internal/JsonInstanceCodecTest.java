@@ -35,7 +35,8 @@ class JsonInstanceCodecTest {
         .isEqualTo("org.springframework.cloud.zookeeper.discovery.ZookeeperInstance");
     assertThat(json.get("payload").get("metadata").get("instance_status").asText()).isEqualTo("DRAINING");
     assertThat(json.get("payload").get("metadata").get("version").asText()).isEqualTo("1.4.2");
-    assertThat(json.get("enabled").asBoolean()).isFalse();
+    // Curator's compatible mode, as Spring writes: readers before CURATOR-394's fix stay happy.
+    assertThat(json.has("enabled")).isFalse();
     assertThat(InstanceCodec.springCloud().decode("payments", "payments-1", bytes)).isEqualTo(instance);
     // Either codec reads either form.
     assertThat(InstanceCodec.curator().decode("payments", "payments-1", bytes)).isEqualTo(instance);
@@ -50,6 +51,112 @@ class JsonInstanceCodecTest {
     assertThat(payload.get("weight").asInt()).isEqualTo(70);
     assertThat(InstanceCodec.curator().decode("payments", "payments-1", bytes)).isEqualTo(instance);
     assertThat(InstanceCodec.springCloud().decode("payments", "payments-1", bytes)).isEqualTo(instance);
+  }
+
+  @Test
+  void nonCompatibleModeWritesEnabledAsStatusIsUp() throws Exception {
+    assertThat(JSON.readTree(InstanceCodec.curator(false).encode(instance)).get("enabled").asBoolean()).isFalse();
+    ServiceInstance up = instance.toBuilder().status(Status.UP).build();
+    assertThat(JSON.readTree(InstanceCodec.curator(false).encode(up)).get("enabled").asBoolean()).isTrue();
+    assertThat(JSON.readTree(InstanceCodec.curator(true).encode(up)).has("enabled")).isFalse();
+    assertThat(InstanceCodec.curator(false).decode("payments", "payments-1", InstanceCodec.curator(false).encode(up)))
+        .isEqualTo(up);
+  }
+
+  @Test
+  void uriSpecRoundTripsInCuratorsPartsAndCanBeAbsent() throws Exception {
+    ServiceInstance custom = instance.toBuilder().uriSpec("{scheme}://{address}:{port}/v1/{[}x{]}").build();
+    JsonNode parts = JSON.readTree(InstanceCodec.curator().encode(custom)).get("uriSpec").get("parts");
+    assertThat(parts).hasSize(9);
+    assertThat(parts.get(5).get("value").asText()).isEqualTo("/v1/");
+    assertThat(parts.get(6).get("value").asText()).isEqualTo("[");
+    assertThat(parts.get(6).get("variable").asBoolean()).isTrue();
+    assertThat(InstanceCodec.curator().decode("payments", "payments-1", InstanceCodec.curator().encode(custom)))
+        .isEqualTo(custom);
+
+    ServiceInstance none = instance.toBuilder().uriSpec(null).build();
+    assertThat(JSON.readTree(InstanceCodec.springCloud().encode(none)).get("uriSpec").isNull()).isTrue();
+    assertThat(InstanceCodec.springCloud().decode("payments", "payments-1", InstanceCodec.springCloud().encode(none)))
+        .isEqualTo(none);
+    // Variable names are trimmed as Curator's parser trims them, so what is read back is equal.
+    assertThat(instance.toBuilder().uriSpec("{ scheme }://x").build().uriSpec()).isEqualTo("{scheme}://x");
+  }
+
+  @Test
+  void curatorsServiceTypeIsRead() {
+    String json = "{\"address\":\"h\",\"port\":1,\"serviceType\":\"PERMANENT\"}";
+    assertThat(InstanceCodec.curator().decode("s", "i", json.getBytes(UTF_8)).serviceType())
+        .isEqualTo(ServiceInstance.ServiceType.PERMANENT);
+    String future = "{\"address\":\"h\",\"port\":1,\"serviceType\":\"SOMETHING_NEW\"}";
+    assertThat(InstanceCodec.curator().decode("s", "i", future.getBytes(UTF_8)).serviceType())
+        .isEqualTo(ServiceInstance.ServiceType.DYNAMIC);
+    // Roster registers ephemeral nodes only; a read PERMANENT instance cannot be registered as is.
+    ServiceInstance permanent = InstanceCodec.curator().decode("s", "i", json.getBytes(UTF_8));
+    assertThatThrownBy(permanent::validate).hasMessage(
+        "service type PERMANENT: Roster registers ephemeral nodes only; expected DYNAMIC");
+    assertThat(permanent.toBuilder().build().serviceType()).isEqualTo(ServiceInstance.ServiceType.DYNAMIC);
+  }
+
+  @Test
+  void aCustomCuratorPayloadStaysVisibleAsMetadata() {
+    String json = "{\"address\":\"h\",\"port\":1,\"payload\":{\"@class\":\"com.example.Details\","
+        + "\"description\":\"primary\",\"shards\":[1,2],\"metadata\":{\"description\":\"wins\"}}}";
+    ServiceInstance read = InstanceCodec.curator().decode("s", "i", json.getBytes(UTF_8));
+    assertThat(read.metadata()).containsEntry("description", "wins").containsEntry("shards", "[1,2]")
+        .doesNotContainKey("@class");
+    // A scalar payload, as Jackson writes Curator's ServiceInstance<String>.
+    String scalar = "{\"address\":\"h\",\"port\":1,\"payload\":[\"java.lang.String\",\"hello\"]}";
+    assertThat(InstanceCodec.curator().decode("s", "i", scalar.getBytes(UTF_8)).metadata())
+        .containsExactly(java.util.Map.entry("payload", "hello"));
+    // Dubbo's ZookeeperInstance has Spring's shape: its id and name are not metadata.
+    String dubbo = "{\"address\":\"h\",\"port\":1,\"payload\":{\"@class\":"
+        + "\"org.apache.dubbo.registry.zookeeper.ZookeeperInstance\",\"id\":\"x\",\"name\":\"s\","
+        + "\"metadata\":{\"dubbo.metadata.revision\":\"abc\"}}}";
+    assertThat(InstanceCodec.curator().decode("s", "i", dubbo.getBytes(UTF_8)).metadata())
+        .containsExactly(java.util.Map.entry("dubbo.metadata.revision", "abc"));
+  }
+
+  @Test
+  void opaqueBytesAreRefusedRatherThanDropped() {
+    ServiceInstance withBytes = instance.toBuilder().payload(new byte[] {1, 2}).build();
+    for (InstanceCodec codec : new InstanceCodec[] {InstanceCodec.springCloud(), InstanceCodec.curator()}) {
+      assertThatThrownBy(() -> codec.encode(withBytes)).as(codec.name())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("payload Bytes[2: 0x0102]: codec '" + codec.name() + "' has no place for opaque bytes;"
+              + " register with InstanceCodec.raw(), or carry the data in metadata");
+    }
+  }
+
+  @Test
+  void metadataNamedLikeAPayloadFieldSurvivesTheRoundTrip() {
+    ServiceInstance withStatusKey = instance.toBuilder().metadata("status", "x").metadata("id", "y").build();
+    for (InstanceCodec codec : new InstanceCodec[] {InstanceCodec.curator(), InstanceCodec.springCloud()}) {
+      assertThat(codec.decode("payments", "payments-1", codec.encode(withStatusKey))).as(codec.name())
+          .isEqualTo(withStatusKey);
+    }
+  }
+
+  /** Counts initialisations of {@link Tripwire}, without touching it. */
+  static final class TripwireCount {
+    static final java.util.concurrent.atomic.AtomicInteger INITIALIZED = new java.util.concurrent.atomic.AtomicInteger();
+  }
+
+  /** A class on the classpath that data can name; Jackson's polymorphic typing would initialise it. */
+  static final class Tripwire {
+    static {
+      TripwireCount.INITIALIZED.incrementAndGet();
+    }
+  }
+
+  @Test
+  void aLoadableClassNamedByTheDataIsNeverLoadedEither() {
+    String json = "{\"address\":\"h\",\"port\":1,\"payload\":{\"@class\":\"" + Tripwire.class.getName()
+        + "\",\"metadata\":{\"k\":\"v\"}}}";
+    for (InstanceCodec codec : new InstanceCodec[] {InstanceCodec.springCloud(), InstanceCodec.curator(),
+        InstanceCodec.detecting()}) {
+      assertThat(codec.decode("s", "i", json.getBytes(UTF_8)).metadata()).containsEntry("k", "v");
+    }
+    assertThat(TripwireCount.INITIALIZED).hasValue(0);
   }
 
   @Test
