@@ -56,6 +56,15 @@ public interface Registration extends AutoCloseable {
   boolean isOpen();
 
   /**
+   * True when the node is known to exist on the current, trusted session: it was created or
+   * confirmed on this session, the connection is up, and nothing has cast doubt on the session
+   * since. False while disconnected, while a new session re-creates the node, and right after
+   * this process was paused (a long GC, SIGSTOP) until a round trip to ZooKeeper confirms the
+   * session still lives; a frozen process never claims a registration its expired session lost.
+   */
+  boolean isRegistered();
+
+  /**
    * Deregisters: deletes the node if this session owns it and stops maintaining it.
    * Idempotent; never throws. If ZooKeeper is unreachable the node goes when the session ends.
    */

@@ -57,6 +57,8 @@ final class Registrar {
   private final Map<String, RegistrationImpl> byPath = new ConcurrentHashMap<>();
   /** Every session this Roster has had, so it can recognise its own leftover nodes. */
   private final Set<Long> ourSessions = ConcurrentHashMap.newKeySet();
+  /** The session on which every registration was last made right. Context only. */
+  private long reconciledSession;
   /** Paths deregistered while ZooKeeper was unreachable; deleted after reconnecting. Context only. */
   private final Set<String> pendingDeletes = new HashSet<>();
 
@@ -225,6 +227,9 @@ final class Registrar {
           boolean recreated = reg.everCreated;
           reg.everCreated = true;
           reg.session = sid;
+          if (reconciledSession == 0) {
+            reconciledSession = sid;
+          }
           if (recreated) {
             log.info("re-created {} on session 0x{}", reg.path, Long.toHexString(sid));
           }
@@ -292,9 +297,39 @@ final class Registrar {
     }
   }
 
-  /** Called on the context after every connect and reconnect. */
+  /**
+   * Called on the context after every connect and reconnect. After a new session (not the
+   * first) the re-registration waits a random moment first, so that a thousand clients whose
+   * sessions expired together (a partition heals, a quorum returns) do not all write at once.
+   */
   void onConnected() {
-    for (RegistrationImpl reg : byPath.values()) {
+    ZooKeeper zk = core.zooKeeperOrNull();
+    long sid = zk == null ? 0 : zk.getSessionId();
+    boolean newSession = sid != 0 && reconciledSession != 0 && sid != reconciledSession;
+    if (newSession && !byPath.isEmpty()) {
+      long maxJitter = Math.min(1000, core.config().sessionTimeout().toMillis() / 4);
+      long jitter = java.util.concurrent.ThreadLocalRandom.current().nextLong(maxJitter + 1);
+      core.schedule(Duration.ofMillis(jitter), () -> ctx.execute(() -> reconcile(sid)));
+      return;
+    }
+    reconcile(sid);
+  }
+
+  /** Makes every registration's node right, all reads and then all writes pipelined. */
+  private void reconcile(long expectedSession) {
+    ZooKeeper zk = core.zooKeeperOrNull();
+    if (zk == null || !core.isConnected() || zk.getSessionId() != expectedSession && expectedSession != 0) {
+      return; // the connection changed again; its own event runs this again
+    }
+    long sid = zk.getSessionId();
+    noteSession(sid);
+    List<RegistrationImpl> regs = new ArrayList<>(byPath.values());
+    List<RegistrationImpl> again = pipelined(zk, sid, regs);
+    if (again == null) {
+      return; // connection problem
+    }
+    int failed = 0;
+    for (RegistrationImpl reg : again) {
       Outcome outcome = ensure(reg);
       switch (outcome.kind()) {
         case CONFLICT:
@@ -305,11 +340,16 @@ final class Registrar {
           return;
         case FAILED:
           log.warn("could not restore {}: {}", reg.path, describe(outcome.error()));
+          failed++;
           core.scheduleReconcile();
           break;
         default:
           break;
       }
+    }
+    reconciledSession = sid;
+    if (failed == 0) {
+      core.reconcileSucceeded();
     }
     for (String path : List.copyOf(pendingDeletes)) {
       if (byPath.containsKey(path)) {
@@ -322,6 +362,95 @@ final class Registrar {
         return;
       }
     }
+  }
+
+  /** What one pipelined write did, applied on the context once everything has answered. */
+  private record Written(RegistrationImpl reg, String action, long oldOwner, @org.jspecify.annotations.Nullable Throwable error) {}
+
+  /**
+   * The fast path of {@link #ensure} for many registrations at once: every watch and read is
+   * sent before the first answer is awaited, then every write. Returns the registrations that
+   * need the one-by-one path (a race, a missing parent), or null on a connection problem.
+   */
+  private @org.jspecify.annotations.Nullable List<RegistrationImpl> pipelined(ZooKeeper zk, long sid, List<RegistrationImpl> regs) {
+    Duration timeout = core.config().operationTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<CompletableFuture<Void>> watches = new ArrayList<>();
+    List<CompletableFuture<ZkOps.NodeData>> reads = new ArrayList<>(regs.size());
+    for (RegistrationImpl reg : regs) {
+      if (reg.watchSession != sid) {
+        watches.add(ZkOps.addWatch(zk, reg.path, reg, false).thenRun(() -> reg.watchSession = sid));
+      }
+      reads.add(ZkOps.getData(zk, reg.path));
+    }
+    List<RegistrationImpl> again = new ArrayList<>();
+    List<CompletableFuture<Written>> writes = new ArrayList<>();
+    try {
+      for (CompletableFuture<Void> w : watches) {
+        ZkOps.await(w, remaining(deadline));
+      }
+      for (int i = 0; i < regs.size(); i++) {
+        RegistrationImpl reg = regs.get(i);
+        ZkOps.NodeData node = ZkOps.await(reads.get(i), remaining(deadline));
+        if (!reg.open) {
+          continue;
+        }
+        byte[] data = reg.data;
+        if (node == null) {
+          writes.add(ZkOps.create(zk, reg.path, data, CreateMode.EPHEMERAL)
+              .handle((name, err) -> new Written(reg, "create", 0, err)));
+          continue;
+        }
+        long owner = node.stat().getEphemeralOwner();
+        if (owner == sid) {
+          if (Arrays.equals(node.data(), data)) {
+            writes.add(CompletableFuture.completedFuture(new Written(reg, "confirm", 0, null)));
+          } else {
+            writes.add(ZkOps.setData(zk, reg.path, data, node.stat().getVersion())
+                .handle((stat, err) -> new Written(reg, "confirm", 0, err)));
+          }
+        } else if (owner != 0 && ourSessions.contains(owner)) {
+          List<Op> ops = List.of(
+              Op.delete(reg.path, node.stat().getVersion()),
+              Op.create(reg.path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL));
+          writes.add(ZkOps.multi(zk, ops).handle((r, err) -> new Written(reg, "replace", owner, err)));
+        } else {
+          again.add(reg); // a conflict, reported by the one-by-one path
+        }
+      }
+      for (CompletableFuture<Written> f : writes) {
+        Written w = ZkOps.await(f, remaining(deadline));
+        if (w.error() != null) {
+          Throwable cause = w.error() instanceof java.util.concurrent.CompletionException ce ? ce.getCause() : w.error();
+          if (cause instanceof KeeperException ke && ZkOps.isConnectionProblem(ke)) {
+            return null;
+          }
+          again.add(w.reg());
+          continue;
+        }
+        RegistrationImpl reg = w.reg();
+        boolean recreated = reg.everCreated;
+        reg.everCreated = true;
+        reg.session = sid;
+        if (w.action().equals("create")) {
+          core.events().registered(reg.instance, recreated);
+        } else if (w.action().equals("replace")) {
+          log.info("replaced {} left by our earlier session 0x{} on session 0x{}", reg.path,
+              Long.toHexString(w.oldOwner()), Long.toHexString(sid));
+          core.events().staleNodeReplaced(reg.instance, w.oldOwner());
+        }
+      }
+    } catch (KeeperException e) {
+      if (ZkOps.isConnectionProblem(e)) {
+        return null;
+      }
+      return regs; // something unexpected: take the careful path for all
+    }
+    return again;
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
   }
 
   /** Reports a conflict once per owner; register() and a reconnect may both find it. */
@@ -408,8 +537,9 @@ final class Registrar {
     /** Bytes to keep in the node; context only after construction. */
     byte[] data;
     volatile boolean open = true;
-    boolean everCreated;
-    long session;
+    volatile boolean everCreated;
+    /** The session on which the node was last created or confirmed. */
+    volatile long session;
     long watchSession;
     long conflictOwner; // guarded by this
 
@@ -427,6 +557,11 @@ final class Registrar {
     @Override
     public boolean isOpen() {
       return open;
+    }
+
+    @Override
+    public boolean isRegistered() {
+      return open && everCreated && session != 0 && session == core.sessionId() && core.sessionTrusted();
     }
 
     @Override

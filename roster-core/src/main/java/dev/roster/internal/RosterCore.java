@@ -56,9 +56,15 @@ public final class RosterCore implements AutoCloseable {
   /** The threads of health-checked registrations, made on first use. */
   private @Nullable HealthRunner health; // guarded by this
   private final AtomicBoolean reconcileScheduled = new AtomicBoolean();
+  private final AtomicInteger reconcileFailures = new AtomicInteger();
   private final Object connectedLock = new Object();
   private volatile boolean connected;
   private volatile long sessionId;
+  /** When the watchdog last ran; a long gap means this process was paused. */
+  private volatile long lastTick = System.nanoTime();
+  /** Set when a pause may have outlived the session; cleared by a round trip or a (re)connect. */
+  private volatile boolean inDoubt;
+  private final long pauseThresholdNanos;
 
   public RosterCore(RosterConfig config) {
     this.config = config;
@@ -69,6 +75,8 @@ public final class RosterCore implements AutoCloseable {
     this.connectionCtx = new SerialExecutor(workers, "roster-connection");
     this.registrarCtx = new SerialExecutor(workers, "roster-registrar");
     this.registrar = new Registrar(this, registrarCtx);
+    // A pause of a third of the session is enough for the server to be close to expiring it.
+    this.pauseThresholdNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(200), config.sessionTimeout().toNanos() / 3);
     this.curator = CuratorFrameworkFactory.builder()
         .connectString(config.connectString())
         .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
@@ -83,6 +91,7 @@ public final class RosterCore implements AutoCloseable {
 
   /** Connects, waiting up to the connection timeout. */
   public void start() {
+    scheduler.scheduleWithFixedDelay(this::watchdog, 50, 50, TimeUnit.MILLISECONDS);
     curator.getConnectionStateListenable().addListener(
         (client, state) -> connectionCtx.execute(() -> onState(state)));
     curator.start();
@@ -108,6 +117,52 @@ public final class RosterCore implements AutoCloseable {
     noteConnected();
   }
 
+  /**
+   * Notices that this process was paused (stop-the-world GC, SIGSTOP, a suspended VM): the
+   * timer thread runs every 50 ms, so a much longer gap means nothing here ran. The session
+   * may have expired meanwhile without this client having been told yet, so registrations
+   * stop claiming to be registered until a round trip to ZooKeeper says the session lives.
+   */
+  private void watchdog() {
+    long now = System.nanoTime();
+    long gap = now - lastTick;
+    lastTick = now;
+    if (gap > pauseThresholdNanos && !closed.get()) {
+      inDoubt = true;
+      log.warn("this process was paused for {} ms; verifying the ZooKeeper session before trusting it",
+          TimeUnit.NANOSECONDS.toMillis(gap));
+      connectionCtx.execute(this::verifySession);
+    }
+  }
+
+  /** One round trip on the current handle; success on the same session clears the doubt. */
+  private void verifySession() {
+    ZooKeeper zk = zooKeeperOrNull();
+    if (zk == null || !inDoubt) {
+      return;
+    }
+    long sid = zk.getSessionId();
+    try {
+      ZkOps.await(ZkOps.exists(zk, "/"), config.operationTimeout());
+      if (sid == sessionId && zk.getSessionId() == sid && curator.getZookeeperClient().isConnected()) {
+        inDoubt = false;
+        log.info("session 0x{} survived the pause", Long.toHexString(sid));
+      }
+    } catch (org.apache.zookeeper.KeeperException e) {
+      // Connection events will follow (a reconnect on the same session, or a new one).
+      log.debug("session check after a pause failed: {}", e.code());
+    }
+  }
+
+  /**
+   * True when the current session can be trusted: connected, no unverified pause, and the
+   * watchdog ran recently (checked here too, because the caller may run before the watchdog
+   * after a thaw).
+   */
+  boolean sessionTrusted() {
+    return isConnected() && !inDoubt && System.nanoTime() - lastTick < pauseThresholdNanos;
+  }
+
   private void noteConnected() {
     ZooKeeper zk = zooKeeperOrNull();
     if (zk == null) {
@@ -116,6 +171,9 @@ public final class RosterCore implements AutoCloseable {
     long sid = zk.getSessionId();
     synchronized (connectedLock) {
       connected = curator.getZookeeperClient().isConnected();
+      if (connected) {
+        inDoubt = false; // a fresh handshake with the server settles it
+      }
       if (sid != 0 && sid != sessionId) {
         long previous = sessionId;
         sessionId = sid;
@@ -172,17 +230,33 @@ public final class RosterCore implements AutoCloseable {
     }
   }
 
-  /** Runs {@link #reconcile} again in a second, after a failure that was not a disconnect. */
+  /**
+   * Runs {@link #reconcile} again after a failure that was not a disconnect, backing off
+   * exponentially (0.5 s doubling to 16 s) with jitter, so that clients failing together do
+   * not retry together.
+   */
   void scheduleReconcile() {
     if (closed.get() || !reconcileScheduled.compareAndSet(false, true)) {
       return;
     }
-    scheduler.schedule(() -> {
+    int failures = Math.min(reconcileFailures.getAndIncrement(), 5);
+    long base = 500L << failures;
+    long delay = base / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(base);
+    try {
+      scheduler.schedule(() -> {
+        reconcileScheduled.set(false);
+        if (!closed.get() && isConnected()) {
+          reconcile();
+        }
+      }, delay, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
       reconcileScheduled.set(false);
-      if (!closed.get() && isConnected()) {
-        reconcile();
-      }
-    }, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Resets the back-off of {@link #scheduleReconcile}. */
+  void reconcileSucceeded() {
+    reconcileFailures.set(0);
   }
 
   /** Runs {@code task} after {@code delay} on the timer thread, unless this Roster is closed by then. */

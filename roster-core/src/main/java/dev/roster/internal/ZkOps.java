@@ -69,6 +69,22 @@ public final class ZkOps {
   /** A node's children and its own stat. */
   public record Children(List<String> names, Stat stat) {}
 
+  /** Checks a node; completes with its stat, or {@code null} if it does not exist. */
+  public static CompletableFuture<Stat> exists(ZooKeeper zk, String path) {
+    CompletableFuture<Stat> f = new CompletableFuture<>();
+    zk.exists(path, false, (rc, p, ctx, stat) -> {
+      Code code = Code.get(rc);
+      if (code == Code.OK) {
+        f.complete(stat);
+      } else if (code == Code.NONODE) {
+        f.complete(null);
+      } else {
+        f.completeExceptionally(KeeperException.create(code, p));
+      }
+    }, null);
+    return f;
+  }
+
   /** Lists a node's children; completes with {@code null} if the node does not exist. */
   public static CompletableFuture<Children> getChildren(ZooKeeper zk, String path) {
     CompletableFuture<Children> f = new CompletableFuture<>();
