@@ -59,6 +59,9 @@ final class Registrar {
   private final Set<Long> ourSessions = ConcurrentHashMap.newKeySet();
   /** The session on which every registration was last made right. Context only. */
   private long reconciledSession;
+  /** A retry of {@link #reconcile} is scheduled. Context only. */
+  private boolean retryScheduled;
+  private int retryFailures;
   /** Paths deregistered while ZooKeeper was unreachable; deleted after reconnecting. Context only. */
   private final Set<String> pendingDeletes = new HashSet<>();
 
@@ -315,6 +318,27 @@ final class Registrar {
     reconcile(sid);
   }
 
+  /**
+   * Tries {@link #reconcile} again soon, with exponential, jittered back-off. A request can
+   * fail with a connection loss that no reconnect event follows (a reset that the client
+   * recovers from at once), so work left undone must not wait for the next event.
+   */
+  private void scheduleRetry() {
+    if (retryScheduled) {
+      return;
+    }
+    retryScheduled = true;
+    long base = 250L << Math.min(retryFailures++, 6);
+    long delay = base / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(base);
+    core.schedule(Duration.ofMillis(delay), () -> ctx.execute(() -> {
+      retryScheduled = false;
+      ZooKeeper zk = core.zooKeeperOrNull();
+      if (zk != null && core.isConnected()) {
+        reconcile(zk.getSessionId());
+      }
+    }));
+  }
+
   /** Makes every registration's node right, all reads and then all writes pipelined. */
   private void reconcile(long expectedSession) {
     ZooKeeper zk = core.zooKeeperOrNull();
@@ -326,7 +350,8 @@ final class Registrar {
     List<RegistrationImpl> regs = new ArrayList<>(byPath.values());
     List<RegistrationImpl> again = pipelined(zk, sid, regs);
     if (again == null) {
-      return; // connection problem
+      scheduleRetry(); // connection problem
+      return;
     }
     int failed = 0;
     for (RegistrationImpl reg : again) {
@@ -336,7 +361,7 @@ final class Registrar {
           reportConflict(reg, outcome.owner());
           break;
         case RETRY:
-          // Connection went again; the next reconnect runs this again.
+          scheduleRetry();
           return;
         case FAILED:
           log.warn("could not restore {}: {}", reg.path, describe(outcome.error()));
@@ -348,9 +373,6 @@ final class Registrar {
       }
     }
     reconciledSession = sid;
-    if (failed == 0) {
-      core.reconcileSucceeded();
-    }
     for (String path : List.copyOf(pendingDeletes)) {
       if (byPath.containsKey(path)) {
         pendingDeletes.remove(path);
@@ -359,8 +381,13 @@ final class Registrar {
       if (deleteIfOurs(path)) {
         pendingDeletes.remove(path);
       } else {
+        scheduleRetry();
         return;
       }
+    }
+    if (failed == 0) {
+      core.reconcileSucceeded();
+      retryFailures = 0;
     }
   }
 
@@ -511,11 +538,13 @@ final class Registrar {
       // register() may have given up while the create was in flight; check anyway
       if (!deleteIfOurs(reg.path)) {
         pendingDeletes.add(reg.path);
+        scheduleRetry();
       }
       return;
     }
     if (!deleteIfOurs(reg.path)) {
       pendingDeletes.add(reg.path);
+      scheduleRetry();
     }
   }
 
@@ -664,6 +693,8 @@ final class Registrar {
           Outcome outcome = ensure(this);
           if (outcome.kind() == Outcome.Kind.CONFLICT) {
             reportConflict(this, outcome.owner());
+          } else if (outcome.kind() == Outcome.Kind.RETRY) {
+            scheduleRetry();
           } else if (outcome.kind() == Outcome.Kind.OK) {
             synchronized (this) {
               conflictOwner = 0;

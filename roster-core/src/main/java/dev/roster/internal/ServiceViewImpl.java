@@ -86,6 +86,8 @@ final class ServiceViewImpl {
   private long watchSession;
   private boolean closed;
   private boolean snapshotDirty;
+  private boolean resyncScheduled;
+  private int resyncFailures;
   private boolean snapshotWriteScheduled;
   private final ViewSnapshots snapshots;
   int refs; // guarded by core's view lock
@@ -249,7 +251,8 @@ final class ServiceViewImpl {
       if (!ZkOps.isConnectionProblem(e)) {
         log.warn("could not read {}/{}: {}", path, child, e.code());
       }
-      return; // the resync after reconnecting fixes it
+      scheduleResync(); // a full re-read fixes it, whether or not a reconnect event comes
+      return;
     }
     core.events().viewRead(service, false, 1);
     List<ServiceInstance> added = new ArrayList<>(1);
@@ -340,13 +343,14 @@ final class ServiceViewImpl {
       }
     } catch (KeeperException e) {
       if (ZkOps.isConnectionProblem(e)) {
-        log.debug("resync of {} interrupted by {}; will retry after reconnecting", service, e.code());
+        log.debug("resync of {} interrupted by {}; retrying", service, e.code());
       } else {
         log.warn("resync of {} failed: {}", service, e.code());
-        core.scheduleReconcile();
       }
+      scheduleResync();
       return;
     }
+    resyncFailures = 0;
     core.events().viewRead(service, true, 1 + children.size());
 
     Map<String, Entry> next = new HashMap<>();
@@ -390,6 +394,26 @@ final class ServiceViewImpl {
     publish(added, removed, updated);
     markFresh(suspendedBefore);
     ready.complete(null);
+  }
+
+  /**
+   * Re-reads everything soon, with exponential, jittered back-off. A read can fail with a
+   * connection loss that no reconnect event follows, and persistent watches do not replay,
+   * so a missed change must not wait for the next event.
+   */
+  private void scheduleResync() {
+    if (resyncScheduled || closed) {
+      return;
+    }
+    resyncScheduled = true;
+    long base = 250L << Math.min(resyncFailures++, 6);
+    long delay = base / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(base);
+    core.schedule(Duration.ofMillis(delay), () -> ctx.execute(() -> {
+      resyncScheduled = false;
+      if (core.isConnected()) {
+        resync(false);
+      }
+    }));
   }
 
   private void publish(List<ServiceInstance> added, List<ServiceInstance> removed, List<ServiceInstance> updated) {

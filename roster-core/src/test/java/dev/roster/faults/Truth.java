@@ -32,6 +32,11 @@ final class Truth {
   private Truth() {}
 
   static Map<String, Node> read(String connectString, String service) throws Exception {
+    return readAll(connectString, List.of(service)).get(service);
+  }
+
+  /** The truth of several services through one connection, each read after its own sync. */
+  static Map<String, Map<String, Node>> readAll(String connectString, List<String> services) throws Exception {
     CountDownLatch connected = new CountDownLatch(1);
     ZooKeeper zk;
     try {
@@ -47,30 +52,38 @@ final class Truth {
       if (!connected.await(10, TimeUnit.SECONDS)) {
         throw new IllegalStateException("no connection to " + connectString);
       }
-      String path = "/services/" + service;
-      CompletableFuture<Void> synced = new CompletableFuture<>();
-      zk.sync(path, (rc, p, ctx) -> synced.complete(null), null);
-      synced.get(10, TimeUnit.SECONDS);
-      Map<String, Node> out = new HashMap<>();
-      List<String> children;
-      try {
-        children = zk.getChildren(path, false);
-      } catch (KeeperException.NoNodeException e) {
-        return out;
+      Map<String, Map<String, Node>> all = new HashMap<>();
+      for (String service : services) {
+        all.put(service, read(zk, service));
       }
-      for (String child : children) {
-        Stat stat = new Stat();
-        try {
-          byte[] data = zk.getData(path + "/" + child, false, stat);
-          out.put(child, new Node(InstanceCodec.springCloud().decode(service, child, data), stat.getEphemeralOwner()));
-        } catch (KeeperException.NoNodeException e) {
-          // went while listing
-        }
-      }
-      return out;
+      return all;
     } finally {
       zk.close();
     }
+  }
+
+  private static Map<String, Node> read(ZooKeeper zk, String service) throws Exception {
+    String path = "/services/" + service;
+    CompletableFuture<Void> synced = new CompletableFuture<>();
+    zk.sync(path, (rc, p, ctx) -> synced.complete(null), null);
+    synced.get(10, TimeUnit.SECONDS);
+    Map<String, Node> out = new HashMap<>();
+    List<String> children;
+    try {
+      children = zk.getChildren(path, false);
+    } catch (KeeperException.NoNodeException e) {
+      return out;
+    }
+    for (String child : children) {
+      Stat stat = new Stat();
+      try {
+        byte[] data = zk.getData(path + "/" + child, false, stat);
+        out.put(child, new Node(InstanceCodec.springCloud().decode(service, child, data), stat.getEphemeralOwner()));
+      } catch (KeeperException.NoNodeException e) {
+        // went while listing
+      }
+    }
+    return out;
   }
 
   /**
