@@ -35,8 +35,13 @@ public class RosterPickBenchmark {
   @Param({"10", "100", "1000"})
   int instances;
 
-  @Param({"roundRobin", "random"})
+  @Param({"roundRobin", "random", "weightedRandom", "smoothWeightedRoundRobin", "powerOfTwoChoices",
+      "rendezvous", "weightedRendezvous", "zoneAwareRoundRobin"})
   String strategy;
+
+  /** Keys for the hashing strategies: a fixed cycle, so the key costs nothing to make. */
+  private final long[] keys = new long[1024];
+  private int next;
 
   private Fixture fixture;
   private Selector selector;
@@ -53,6 +58,10 @@ public class RosterPickBenchmark {
       throw new IllegalStateException("view has " + view.instances().size() + " instances, expected " + instances);
     }
     selector = view.selector(StrategyCatalog.byName(strategy));
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = random.nextLong();
+    }
   }
 
   @TearDown(Level.Trial)
@@ -60,8 +69,13 @@ public class RosterPickBenchmark {
     fixture.close();
   }
 
+  /** {@code pick()}; for the hashing strategies, {@code pick(key)} with a key from a fixed cycle. */
   @Benchmark
   public ServiceInstance pick() {
+    if (strategy.endsWith("endezvous")) {
+      return selector.pick(keys[next++ & (keys.length - 1)]);
+    }
     return selector.pick();
   }
+
 }

@@ -13,6 +13,19 @@ final class StrategyCatalog {
         return Strategies.roundRobin();
       case "random":
         return Strategies.random();
+      case "weightedRandom":
+        return Strategies.weightedRandom();
+      case "smoothWeightedRoundRobin":
+        return Strategies.smoothWeightedRoundRobin();
+      case "powerOfTwoChoices":
+        return Strategies.powerOfTwoChoices();
+      case "rendezvous":
+        return Strategies.rendezvous();
+      case "weightedRendezvous":
+        return Strategies.weightedRendezvous();
+      case "zoneAwareRoundRobin":
+        // The fixture spreads instances over zone-a, zone-b and zone-c.
+        return Strategies.zoneAware("zone-a", 0.5, Strategies.roundRobin());
       default:
         throw new IllegalArgumentException("strategy '" + name + "': unknown to the benchmark");
     }

@@ -1,0 +1,64 @@
+package dev.roster.bench;
+
+import dev.roster.Roster;
+import dev.roster.ServiceView;
+import dev.roster.balance.Lease;
+import dev.roster.balance.Selector;
+import dev.roster.balance.Strategies;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Power of two choices as it is meant to be used: acquire a lease on the less loaded of two
+ * instances, then release it. The lease is the one allocation.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class RosterLeaseBenchmark {
+  @Param({"10", "100", "1000"})
+  int instances;
+
+  private Fixture fixture;
+  private Selector selector;
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    fixture = new Fixture(instances);
+    Roster client = Roster.builder().connectString(fixture.server.connectString())
+        .sessionTimeout(Duration.ofSeconds(30)).build();
+    fixture.closeLater(client);
+    ServiceView view = client.watch(Fixture.SERVICE);
+    view.whenReady().get(30, TimeUnit.SECONDS);
+    selector = view.selector(Strategies.powerOfTwoChoices());
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    fixture.close();
+  }
+
+  @Benchmark
+  public void acquireAndRelease(Blackhole bh) {
+    Lease lease = selector.acquire();
+    bh.consume(lease.instance());
+    lease.close();
+  }
+}
