@@ -148,6 +148,7 @@ class HealthCheckedRegistrationIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> requests.get() >= 5);
     assertThat(view.instances()).isEmpty();
     assertThat(reg.isHealthy()).isFalse();
+    assertThat(reg.isRegistered()).isFalse();
     assertThat(reg.lastResult()).isEqualTo(HealthCheck.Result.fail("HTTP 503"));
     ZooKeeperNode node = node();
     assertThat(node.exists()).isFalse();
@@ -163,6 +164,7 @@ class HealthCheckedRegistrationIT {
     await().atMost(Duration.ofSeconds(5)).until(() -> indexOf(rec, 0, c -> added(c, "p1")) >= 0);
     assertThat(okWhenSeen.get()).isGreaterThanOrEqualTo(3);
     assertThat(reg.isHealthy()).isTrue();
+    assertThat(reg.isRegistered()).isTrue();
     assertThat(reg.lastResult().healthy()).isTrue();
     assertThat(view.instances()).extracting(ServiceInstance::status).containsExactly(Status.UP);
 
@@ -172,6 +174,7 @@ class HealthCheckedRegistrationIT {
     int drainedAt = indexOf(rec, 0, c -> drained(c, "p1"));
     assertThat(drainedAt).isNotNegative().isLessThan(indexOf(rec, 0, c -> removed(c, "p1")));
     assertThat(reg.isHealthy()).isFalse();
+    assertThat(reg.isRegistered()).isFalse();
     assertThat(reg.isOpen()).isTrue();
     assertThat(view.instances()).isEmpty();
 

@@ -460,6 +460,13 @@ final class HealthMonitor implements HealthCheckedRegistration {
     return open;
   }
 
+  /** True while the check passes and the node is known to exist on the current, trusted session. */
+  @Override
+  public boolean isRegistered() {
+    Registration r = inner;
+    return open && r != null && r.isRegistered();
+  }
+
   @Override
   public boolean isHealthy() {
     return healthy;
