@@ -4,8 +4,15 @@ import dev.roster.Registration;
 import dev.roster.Roster;
 import dev.roster.RosterEventListener;
 import dev.roster.ServiceInstance;
+import dev.roster.health.HealthCheck;
+import dev.roster.health.HealthCheckedRegistration;
+import dev.roster.health.HealthPolicy;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,6 +26,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code roster register}: registers one instance and holds it, as a server process would,
  * until Ctrl-C; then deregisters. Useful to stand in for a server, and to see what watchers see.
+ *
+ * <p>With {@code --check-http} or {@code --check-tcp} it is a sidecar, as Airbnb's Nerve is:
+ * the instance is registered only while the check passes ({@link Roster#register(
+ * ServiceInstance, HealthCheck, HealthPolicy)}), and each change of verdict is printed.
  */
 @Command(
     name = "register",
@@ -33,7 +44,12 @@ import picocli.CommandLine.Spec;
         "",
         "While it runs, the registration maintains itself: it survives connection blips without "
             + "a flap and is recreated after a session expiry. If this process dies, the instance "
-            + "disappears when its ZooKeeper session times out."
+            + "disappears when its ZooKeeper session times out.",
+        "",
+        "With --check-http or --check-tcp, the instance is registered only while the check passes: "
+            + "after --rise passing checks in a row it is registered; after --fall failing checks in a "
+            + "row it is marked DRAINING (so callers stop picking it), then deregistered a second later; "
+            + "it comes back after --rise passing checks. Each change is printed as it happens."
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -41,9 +57,15 @@ import picocli.CommandLine.Spec;
         "  roster register payments --address 10.0.0.5 --port 8080 \\",
         "      --zone eu-west-1a --weight 50 --meta version=1.4.2 --meta team=billing",
         "  roster register payments --address 127.0.0.1 --port 8082 --status DRAINING \\",
-        "      --zk 127.0.0.1:2182"
+        "      --zk 127.0.0.1:2182",
+        "  roster register payments --address 127.0.0.1 --port 8081 --id p1 \\",
+        "      --check-http http://127.0.0.1:8081/health --check-interval 2s",
+        "  roster register redis --address 10.0.0.7 --port 6379 \\",
+        "      --check-tcp 10.0.0.7:6379 --rise 1 --fall 2"
     })
 final class RegisterCommand implements Callable<Integer> {
+  /** How often a health-checked registration is looked at, to print changes of its verdict. */
+  private static final Duration HEALTH_POLL = Duration.ofMillis(50);
 
   @ParentCommand RosterCommand root;
   @Spec CommandSpec spec;
@@ -79,10 +101,42 @@ final class RegisterCommand implements Callable<Integer> {
   @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "A metadata entry; repeat for more.")
   Map<String, String> metadata = new LinkedHashMap<>();
 
+  @Option(names = "--check-http", paramLabel = "URL",
+      description = "Register only while a GET of this URL answers 2xx (redirects count as failures).")
+  String checkHttp;
+
+  @Option(names = "--check-body", paramLabel = "TEXT",
+      description = "With --check-http: also require the response body to contain this text.")
+  String checkBody;
+
+  @Option(names = "--check-tcp", paramLabel = "HOST:PORT",
+      description = "Register only while a TCP connection to HOST:PORT can be made (IPv6 in brackets, [::1]:8081).")
+  String checkTcp;
+
+  @Option(names = "--check-interval", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+      description = "The pause between the end of one check and the start of the next (default: ${DEFAULT-VALUE}).")
+  Duration checkInterval;
+
+  @Option(names = "--check-timeout", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+      description = "How long one check may take before it counts as failed (default: ${DEFAULT-VALUE}).")
+  Duration checkTimeout;
+
+  @Option(names = "--rise", paramLabel = "N", defaultValue = "2",
+      description = "Passing checks in a row that register the instance (default: ${DEFAULT-VALUE}).")
+  int rise;
+
+  @Option(names = "--fall", paramLabel = "N", defaultValue = "3",
+      description = "Failing checks in a row that drain and deregister it (default: ${DEFAULT-VALUE}).")
+  int fall;
+
   @Override
   public Integer call() {
     // Built first: bad input fails here, before anything is sent.
     ServiceInstance instance = instance();
+    HealthCheck check = check();
+    if (check != null) {
+      return holdWhileHealthy(instance, check, policy());
+    }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Progress progress = new Progress(err, instance);
@@ -120,6 +174,201 @@ final class RegisterCommand implements Callable<Integer> {
       builder.id(id);
     }
     return builder.build();
+  }
+
+  /**
+   * Registers while the check passes, until Ctrl-C, printing each change of verdict. The
+   * registration has no listener for its verdict, so it is looked at every
+   * {@link #HEALTH_POLL}, far more often than checks usually run; a verdict that flips and
+   * flips back between two looks (possible only with intervals shorter than that) goes
+   * unprinted.
+   */
+  private int holdWhileHealthy(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Progress progress = new Progress(err, instance);
+    String farewell;
+    try (Roster roster = zk.connect(progress)) {
+      HealthCheckedRegistration registration = roster.register(instance, check, policy);
+      out.println("checking " + checkName() + " every " + Text.duration(policy.interval()) + " for "
+          + name(instance) + " at " + instance.hostPort() + " (session " + Text.session(roster.sessionId())
+          + " on " + zk.connectString + "); registered after " + Text.count(policy.rise(), "passing check")
+          + " in a row; Ctrl-C to stop");
+      out.flush();
+      progress.holding = true;
+      Verdicts verdicts = new Verdicts(out, registration, policy);
+      while (!root.stop().await(HEALTH_POLL)) {
+        verdicts.look();
+      }
+      // Once more, so that the last line agrees with what is deregistered.
+      verdicts.look();
+      progress.holding = false;
+      if (registration.isRegistered() || registration.isHealthy()) {
+        farewell = "deregistered " + name(instance);
+      } else if (verdicts.everHealthy) {
+        farewell = "stopped checking " + name(instance) + ", which was already deregistered after failing its checks";
+      } else {
+        farewell = "stopped checking " + name(instance) + ", which was never registered";
+      }
+      registration.close();
+    }
+    out.println(farewell);
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  /** Prints a health-checked registration's changes of verdict, one line each, on stdout. */
+  private static final class Verdicts {
+    private final PrintWriter out;
+    private final HealthCheckedRegistration registration;
+    private final HealthPolicy policy;
+    private final String name;
+    private boolean healthy;
+    boolean everHealthy;
+    private boolean toldNotYet;
+
+    Verdicts(PrintWriter out, HealthCheckedRegistration registration, HealthPolicy policy) {
+      this.out = out;
+      this.registration = registration;
+      this.policy = policy;
+      this.name = name(registration.instance());
+    }
+
+    void look() {
+      HealthCheck.Result last = registration.lastResult();
+      boolean now = registration.isHealthy();
+      if (now != healthy) {
+        healthy = now;
+        everHealthy |= now;
+        if (now) {
+          say("healthy: registered " + name + " at " + registration.instance().hostPort() + reason(last, true));
+        } else {
+          say("unhealthy" + reason(last, false) + ": draining, then deregistering " + name + " in "
+              + Text.duration(policy.drainGrace()));
+        }
+      } else if (!everHealthy && !toldNotYet && last != null && !last.healthy()) {
+        // Once, before the instance was ever up: a check that never passes would otherwise
+        // look like a command that hangs.
+        toldNotYet = true;
+        say("not healthy yet (" + last.reason() + "): " + name + " is registered after "
+            + Text.count(policy.rise(), "passing check") + " in a row");
+      }
+    }
+
+    /**
+     * {@code  (HTTP 200)}: the latest result's reason, which may come from a newer check
+     * than the one that changed the verdict, so it is shown only if it agrees with it.
+     */
+    private static String reason(HealthCheck.Result last, boolean healthy) {
+      return last == null || last.healthy() != healthy ? "" : " (" + last.reason() + ")";
+    }
+
+    private void say(String message) {
+      out.println(Text.now() + "  " + message);
+      out.flush();
+    }
+  }
+
+  /** {@code GET http://...} or {@code TCP connect to host:port}, for the first line. */
+  private String checkName() {
+    if (checkHttp != null) {
+      return "GET " + checkHttp + (checkBody == null ? "" : " (body must contain '" + checkBody + "')");
+    }
+    return "TCP connect to " + checkTcp;
+  }
+
+  /** The check the options ask for, or {@code null} for a plain registration. */
+  private HealthCheck check() {
+    var parsed = spec.commandLine().getParseResult();
+    if (checkHttp != null && checkTcp != null) {
+      throw new IllegalArgumentException("--check-http and --check-tcp are mutually exclusive: give one check");
+    }
+    if (checkBody != null && checkHttp == null) {
+      throw new IllegalArgumentException("--check-body needs --check-http");
+    }
+    if (checkHttp == null && checkTcp == null) {
+      for (String option : List.of("--check-interval", "--check-timeout", "--rise", "--fall")) {
+        if (parsed.hasMatchedOption(option)) {
+          throw new IllegalArgumentException(option + " needs --check-http or --check-tcp");
+        }
+      }
+      return null;
+    }
+    return checkHttp != null ? httpCheck() : tcpCheck();
+  }
+
+  private HealthCheck httpCheck() {
+    URI uri;
+    try {
+      uri = new URI(checkHttp.trim());
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("--check-http '" + checkHttp + "': not a URL: " + e.getReason(), e);
+    }
+    if (checkBody != null && checkBody.isEmpty()) {
+      throw new IllegalArgumentException("--check-body '': must not be empty");
+    }
+    try {
+      return checkBody == null ? HealthCheck.http(uri) : HealthCheck.http(uri, checkBody);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--check-http '" + checkHttp
+          + "': must be an absolute http or https URL with a host, such as http://127.0.0.1:8081/health", e);
+    }
+  }
+
+  /** Reads {@code host:port} or {@code [v6]:port}. */
+  private HealthCheck tcpCheck() {
+    String text = checkTcp.trim();
+    String expected = "--check-tcp '" + checkTcp + "': expected HOST:PORT, such as 127.0.0.1:8081 or [::1]:8081";
+    String host;
+    String port;
+    if (text.startsWith("[")) {
+      int close = text.indexOf("]:");
+      if (close < 0) {
+        throw new IllegalArgumentException(expected);
+      }
+      host = text.substring(1, close);
+      port = text.substring(close + 2);
+    } else {
+      int colon = text.lastIndexOf(':');
+      if (colon < 0 || text.indexOf(':') != colon) {
+        throw new IllegalArgumentException(expected);
+      }
+      host = text.substring(0, colon);
+      port = text.substring(colon + 1);
+    }
+    if (host.isEmpty() || port.isEmpty() || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw new IllegalArgumentException(expected);
+    }
+    int number = port.length() > 5 ? Integer.MAX_VALUE : Integer.parseInt(port);
+    if (number < 1 || number > 65535) {
+      throw new IllegalArgumentException("--check-tcp '" + checkTcp + "': port " + port + " must be 1-65535");
+    }
+    try {
+      return HealthCheck.tcp(host, number);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--check-tcp '" + checkTcp + "': " + e.getMessage(), e);
+    }
+  }
+
+  /** The policy from the options; each bad value is named by its option. */
+  private HealthPolicy policy() {
+    HealthPolicy.Builder builder = HealthPolicy.builder();
+    set("--check-interval " + Text.duration(checkInterval), () -> builder.interval(checkInterval));
+    set("--check-timeout " + Text.duration(checkTimeout), () -> builder.timeout(checkTimeout));
+    set("--rise " + rise, () -> builder.rise(rise));
+    set("--fall " + fall, () -> builder.fall(fall));
+    return builder.build();
+  }
+
+  /** Runs one setter; its complaint ({@code rise 0: must be >= 1}) is restated with the option. */
+  private static void set(String option, Runnable setter) {
+    try {
+      setter.run();
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      int colon = message.indexOf(": ");
+      throw new IllegalArgumentException(option + (colon < 0 ? ": " + message : message.substring(colon)), e);
+    }
   }
 
   private static String name(ServiceInstance instance) {

@@ -20,9 +20,11 @@ import picocli.CommandLine.Spec;
     description = {
         "Service registration and discovery on Apache ZooKeeper.",
         "",
-        "`up` runs a local ZooKeeper; the other commands talk to ZooKeeper directly (--zk)."
+        "`up` runs a local ZooKeeper; the other commands talk to ZooKeeper directly (--zk): "
+            + "`register` holds an instance (while a health check passes, if given one), `ls` and "
+            + "`watch` show what is registered, and `get` picks one instance for a script."
     },
-    subcommands = {UpCommand.class, RegisterCommand.class, LsCommand.class, WatchCommand.class},
+    subcommands = {UpCommand.class, RegisterCommand.class, LsCommand.class, WatchCommand.class, GetCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  roster up                                   # ZooKeeper on 127.0.0.1:2181",
@@ -30,6 +32,8 @@ import picocli.CommandLine.Spec;
         "  roster register payments --address 127.0.0.1 --port 8081 --id p1",
         "  roster ls                                   # services and instance counts",
         "  roster ls payments --json",
+        "  roster get payments                         # one UP instance's host:port",
+        "  curl \"http://$(roster get payments --key user-42)/\"",
         "",
         "Run `roster COMMAND --help` for each command's options."
     })
@@ -49,7 +53,7 @@ final class RosterCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch");
+    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch, get");
   }
 
   /** Prints {@code roster VERSION} and the Java that runs it. */

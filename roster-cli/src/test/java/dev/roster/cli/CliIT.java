@@ -5,25 +5,35 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.roster.Registration;
 import dev.roster.Roster;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
+import dev.roster.balance.Selector;
+import dev.roster.balance.Strategies;
 import dev.roster.testing.ZooKeeperExtension;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -265,11 +275,19 @@ class CliIT {
   void helpAndVersion() {
     Result help = run("--help");
     assertThat(help.exitCode).isZero();
-    assertThat(help.out).contains("Usage: roster", "up", "register", "ls", "watch", "Examples:");
+    assertThat(help.out).contains("Usage: roster", "up", "register", "ls", "watch", "get", "Examples:");
+    assertThat(help.out).containsPattern("(?m)^  get\\s+Pick one UP instance");
+
+    Result getHelp = run("get", "--help");
+    assertThat(getHelp.exitCode).isZero();
+    assertThat(getHelp.out).contains("--strategy", "--key", "--zone", "--min-healthy-share", "--json", "--zk",
+        "--timeout", "Examples:");
+    assertThat(getHelp.out.replaceAll("\\s+", " ")).contains("(default: random; rendezvous with --key)");
 
     Result registerHelp = run("register", "--help");
     assertThat(registerHelp.exitCode).isZero();
-    assertThat(registerHelp.out).contains("--address", "--meta", "--zk", "--timeout", "Examples:");
+    assertThat(registerHelp.out).contains("--address", "--meta", "--zk", "--timeout", "--check-http", "--check-tcp",
+        "--check-interval", "--rise", "--fall", "Examples:");
 
     Result version = run("--version");
     assertThat(version.exitCode).isZero();
@@ -285,6 +303,253 @@ class CliIT {
     Result result = run("ls", "--timeout", "10");
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.err).contains("'10' is not a duration");
+  }
+
+  // ---- get
+
+  @Test
+  void getPrintsOneUpInstancesHostPort() throws IOException {
+    Roster roster = roster(zk.connectString());
+    roster.register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081)
+        .zone("eu-west-1a").metadata("version", "1.4.2").build());
+    roster.register(ServiceInstance.builder("payments").id("p2").address("127.0.0.1").port(8082)
+        .status(ServiceInstance.Status.DRAINING).build());
+    roster.register(ServiceInstance.builder("v6").id("a").address("::1").port(9090).build());
+
+    for (int i = 0; i < 3; i++) {
+      Result result = run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+      assertThat(result.exitCode).as(result.toString()).isZero();
+      assertThat(result.out).as("p2 is DRAINING, so never picked").isEqualTo("127.0.0.1:8081\n");
+      assertThat(result.err).isEmpty();
+    }
+    Result v6 = run("get", "v6", "--zk", zk.connectString(), "--base-path", basePath);
+    assertThat(v6.out).isEqualTo("[::1]:9090\n");
+
+    Result json = run("get", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath);
+    assertThat(json.exitCode).as(json.toString()).isZero();
+    assertThat(json.out.lines()).hasSize(1);
+    JsonNode p1 = new ObjectMapper().readTree(json.out);
+    JsonNode inLs = new ObjectMapper().readTree(
+        run("ls", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath).out).get("instances").get(0);
+    assertThat(p1).isEqualTo(inLs);
+    assertThat(p1.get("id").asText()).isEqualTo("p1");
+    assertThat(p1.get("metadata").get("version").asText()).isEqualTo("1.4.2");
+  }
+
+  @Test
+  void getWorksWithEveryStrategy() {
+    Roster roster = roster(zk.connectString());
+    roster.register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081).weight(0).build());
+    roster.register(ServiceInstance.builder("payments").id("p2").address("127.0.0.1").port(8082).build());
+
+    for (String strategy : List.of("round-robin", "random", "weighted-random", "smooth-weighted-round-robin",
+        "power-of-two", "rendezvous", "Weighted-Rendezvous")) {
+      Result result = run("get", "payments", "--strategy", strategy, "--zk", zk.connectString(), "--base-path", basePath);
+      assertThat(result.exitCode).as(strategy + ": " + result).isZero();
+      assertThat(result.out).as(strategy).isIn("127.0.0.1:8081\n", "127.0.0.1:8082\n");
+      if (strategy.toLowerCase(Locale.ROOT).startsWith("weighted")) {
+        assertThat(result.out).as(strategy + " never picks weight 0 beside a positive weight").isEqualTo("127.0.0.1:8082\n");
+      }
+    }
+  }
+
+  @Test
+  void getWithAKeyIsStablePerKeyAndSpreadsKeys() {
+    Roster roster = roster(zk.connectString());
+    for (int i = 1; i <= 5; i++) {
+      roster.register(ServiceInstance.builder("payments").id("p" + i).address("127.0.0.1").port(8080 + i).build());
+    }
+    ServiceView view = roster.watch("payments");
+    cleanup.add(view);
+    await().atMost(WAIT).until(() -> view.instances().size() == 5);
+    Selector library = view.selector(Strategies.rendezvous());
+
+    Set<String> picked = new HashSet<>();
+    for (int k = 0; k < 10; k++) {
+      String key = "user-" + k;
+      Result first = run("get", "payments", "--key", key, "--zk", zk.connectString(), "--base-path", basePath);
+      Result second = run("get", "payments", "--key", key, "--strategy", "rendezvous",
+          "--zk", zk.connectString(), "--base-path", basePath);
+      assertThat(first.exitCode).as(first.toString()).isZero();
+      assertThat(second.out).as("the same key in another run").isEqualTo(first.out);
+      assertThat(first.out).as("what Selector.pick(String) gives in the library")
+          .isEqualTo(library.pick(key).hostPort() + "\n");
+      picked.add(first.out);
+    }
+    assertThat(picked).as("10 keys over 5 instances").hasSizeGreaterThanOrEqualTo(3);
+
+    Result notHashing = run("get", "payments", "--key", "user-1", "--strategy", "random", "--zk", "127.0.0.1:1");
+    assertThat(notHashing.exitCode).isEqualTo(2);
+    assertThat(notHashing.err).isEqualTo("roster get: --key needs a hashing --strategy, rendezvous or "
+        + "weighted-rendezvous; random would ignore the key\n");
+  }
+
+  @Test
+  void getWithAZonePrefersItWhileItIsHealthyEnough() {
+    Roster roster = roster(zk.connectString());
+    roster.register(ServiceInstance.builder("payments").id("a1").address("127.0.0.1").port(8081).zone("zone-a").build());
+    roster.register(ServiceInstance.builder("payments").id("a2").address("127.0.0.1").port(8082).zone("zone-a").build());
+    Registration b1 = roster.register(
+        ServiceInstance.builder("payments").id("b1").address("127.0.0.1").port(8091).zone("zone-b").build());
+    roster.register(ServiceInstance.builder("payments").id("b2").address("127.0.0.1").port(8092).zone("zone-b")
+        .status(ServiceInstance.Status.DRAINING).build());
+
+    // zone-b: 1 of 2 up, which is the default share of 0.5, so it stays local.
+    for (int i = 0; i < 5; i++) {
+      Result result = run("get", "payments", "--zone", "zone-b", "--zk", zk.connectString(), "--base-path", basePath);
+      assertThat(result.exitCode).as(result.toString()).isZero();
+      assertThat(result.out).isEqualTo("127.0.0.1:8091\n");
+    }
+    // Asking for more than half spills over: every zone's UP instances (a1, a2, b1) are picked
+    // from. Shown with a key that rendezvous hashing places in zone-a among those three.
+    ServiceView view = roster.watch("payments");
+    cleanup.add(view);
+    await().atMost(WAIT).until(() -> view.instances().size() == 4);
+    Selector everyZone = view.selector(Strategies.rendezvous());
+    String key = IntStream.range(0, 100).mapToObj(k -> "user-" + k)
+        .filter(k -> "zone-a".equals(everyZone.pick(k).zone())).findFirst().orElseThrow();
+    Result spill = run("get", "payments", "--zone", "zone-b", "--min-healthy-share", "0.75", "--key", key,
+        "--zk", zk.connectString(), "--base-path", basePath);
+    assertThat(spill.out).isEqualTo(everyZone.pick(key).hostPort() + "\n").isIn("127.0.0.1:8081\n", "127.0.0.1:8082\n");
+    Result local = run("get", "payments", "--zone", "zone-b", "--key", key,
+        "--zk", zk.connectString(), "--base-path", basePath);
+    assertThat(local.out).as("the same key at the default share of 0.5").isEqualTo("127.0.0.1:8091\n");
+    // With none of zone-b up, zone-a takes the traffic whatever the share.
+    b1.drain();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(
+        run("get", "payments", "--zone", "zone-b", "--zk", zk.connectString(), "--base-path", basePath).out)
+        .isIn("127.0.0.1:8081\n", "127.0.0.1:8082\n"));
+
+    Result noZone = run("get", "payments", "--min-healthy-share", "0.5", "--zk", "127.0.0.1:1");
+    assertThat(noZone.exitCode).isEqualTo(2);
+    assertThat(noZone.err).isEqualTo("roster get: --min-healthy-share needs --zone\n");
+    Result badShare = run("get", "payments", "--zone", "zone-b", "--min-healthy-share", "1.5", "--zk", "127.0.0.1:1");
+    assertThat(badShare.exitCode).isEqualTo(2);
+    assertThat(badShare.err).isEqualTo("roster get: --min-healthy-share 1.5: must be between 0 and 1\n");
+  }
+
+  @Test
+  void getWithNoInstanceUpIsOneLineAndExitCode1() {
+    Result empty = run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+    assertThat(empty.exitCode).isEqualTo(1);
+    assertThat(empty.out).isEmpty();
+    assertThat(empty.err).isEqualTo("roster get: no instance of payments is up\n");
+
+    roster(zk.connectString()).register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081)
+        .status(ServiceInstance.Status.DRAINING).build());
+    Result draining = run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+    assertThat(draining.exitCode).isEqualTo(1);
+    assertThat(draining.err).isEqualTo("roster get: no instance of payments is up (1 known: 1 DRAINING)\n");
+  }
+
+  @Test
+  void getWithAnUnknownStrategyListsTheValidOnes() {
+    Result result = run("get", "payments", "--strategy", "fastest", "--zk", "127.0.0.1:1");
+    assertThat(result.exitCode).isEqualTo(2);
+    assertThat(result.out).isEmpty();
+    assertThat(result.err).isEqualTo("roster get: --strategy 'fastest': unknown; expected one of round-robin, "
+        + "random, weighted-random, smooth-weighted-round-robin, power-of-two, rendezvous, weighted-rendezvous\n");
+  }
+
+  // ---- register with a health check
+
+  @Test
+  void registerWithAnHttpCheckIsThereOnlyWhileTheCheckPasses() throws IOException {
+    AtomicInteger status = new AtomicInteger(200);
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 0);
+    server.createContext("/health", exchange -> {
+      byte[] body = "OK".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(status.get(), body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    server.start();
+    cleanup.add(() -> server.stop(0));
+    String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/health";
+
+    Roster roster = roster(zk.connectString());
+    ServiceView view = roster.watch("payments");
+    cleanup.add(view);
+    Background register = start("register", "payments", "--address", "127.0.0.1", "--port", "8081", "--id", "p1",
+        "--check-http", url, "--check-body", "OK", "--check-interval", "100ms", "--rise", "2", "--fall", "2",
+        "--zk", zk.connectString(), "--base-path", basePath);
+
+    await().atMost(WAIT).until(() -> view.instances().size() == 1);
+    assertThat(view.instances().get(0).status()).isEqualTo(ServiceInstance.Status.UP);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(register.out.toString())
+        .startsWith("checking GET " + url + " (body must contain 'OK') every 100ms for payments/p1 at 127.0.0.1:8081")
+        .contains("  healthy: registered payments/p1 at 127.0.0.1:8081 (HTTP 200, body contains 'OK')\n"));
+
+    status.set(500);
+    // Drained first (DRAINING for the 1 s grace), then gone.
+    await().atMost(WAIT).until(() -> !view.instances().isEmpty()
+        && view.instances().get(0).status() == ServiceInstance.Status.DRAINING);
+    await().atMost(WAIT).until(() -> view.instances().isEmpty());
+    await().atMost(WAIT).untilAsserted(() -> assertThat(register.out.toString())
+        .contains("  unhealthy (HTTP 500): draining, then deregistering payments/p1 in 1s\n"));
+
+    status.set(200);
+    await().atMost(WAIT).until(() -> view.instances().size() == 1);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(register.out.toString().split("healthy: registered", -1))
+        .as("up again after rise passes").hasSize(3));
+
+    assertThat(register.stop()).isZero();
+    assertThat(register.out.toString()).endsWith("deregistered payments/p1\n");
+    assertThat(register.err.toString()).isEmpty();
+    await().atMost(WAIT).until(() -> view.instances().isEmpty());
+  }
+
+  @Test
+  void registerWithATcpCheckOnAClosedPortNeverRegisters() throws IOException {
+    int closed = closedPort();
+    Roster roster = roster(zk.connectString());
+    ServiceView view = roster.watch("payments");
+    cleanup.add(view);
+    Background register = start("register", "payments", "--address", "127.0.0.1", "--port", String.valueOf(closed),
+        "--id", "p1", "--check-tcp", "127.0.0.1:" + closed, "--check-interval", "100ms", "--rise", "1",
+        "--zk", zk.connectString(), "--base-path", basePath);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(register.out.toString())
+        .contains("  not healthy yet (connect to 127.0.0.1:" + closed + ": ")
+        .contains("): payments/p1 is registered after 1 passing check in a row\n"));
+
+    // Absence cannot be awaited: the test watches for a fixed window instead, 10 check
+    // intervals, in which a single passing check (rise 1) would have registered it.
+    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> view.instances().isEmpty());
+
+    assertThat(register.stop()).isZero();
+    assertThat(register.out.toString()).endsWith("stopped checking payments/p1, which was never registered\n")
+        .doesNotContain("healthy: registered");
+  }
+
+  @Test
+  void registerRejectsBadChecksBeforeConnecting() {
+    String[] base = {"register", "payments", "--address", "127.0.0.1", "--port", "8081", "--zk", "127.0.0.1:1"};
+    assertUsageError(base, List.of("--check-http", "http://127.0.0.1:8081/health", "--check-tcp", "127.0.0.1:8081"),
+        "--check-http and --check-tcp are mutually exclusive: give one check");
+    assertUsageError(base, List.of("--check-http", "localhost:8081/health"),
+        "--check-http 'localhost:8081/health': must be an absolute http or https URL with a host, "
+            + "such as http://127.0.0.1:8081/health");
+    assertUsageError(base, List.of("--check-http", "http://exa mple/"),
+        "--check-http 'http://exa mple/': not a URL: Illegal character in authority");
+    assertUsageError(base, List.of("--check-tcp", "127.0.0.1"),
+        "--check-tcp '127.0.0.1': expected HOST:PORT, such as 127.0.0.1:8081 or [::1]:8081");
+    assertUsageError(base, List.of("--check-tcp", "::1:8081"),
+        "--check-tcp '::1:8081': expected HOST:PORT, such as 127.0.0.1:8081 or [::1]:8081");
+    assertUsageError(base, List.of("--check-tcp", "127.0.0.1:0"),
+        "--check-tcp '127.0.0.1:0': port 0 must be 1-65535");
+    assertUsageError(base, List.of("--check-body", "OK"), "--check-body needs --check-http");
+    assertUsageError(base, List.of("--rise", "3"), "--rise needs --check-http or --check-tcp");
+    assertUsageError(base, List.of("--check-tcp", "[::1]:8081", "--fall", "0"), "--fall 0: must be >= 1");
+  }
+
+  private static void assertUsageError(String[] base, List<String> extra, String message) {
+    List<String> args = new ArrayList<>(List.of(base));
+    args.addAll(extra);
+    Result result = run(args.toArray(new String[0]));
+    assertThat(result.exitCode).as(extra + ": " + result).isEqualTo(2);
+    assertThat(result.out).isEmpty();
+    assertThat(result.err).isEqualTo("roster register: " + message + "\n");
   }
 
   // ---- helpers
