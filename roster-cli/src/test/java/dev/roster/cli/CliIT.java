@@ -1,5 +1,8 @@
 package dev.roster.cli;
 
+import dev.roster.cli.InProcessCli.Background;
+import dev.roster.cli.InProcessCli.Result;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -15,8 +18,6 @@ import dev.roster.balance.Strategies;
 import dev.roster.testing.ZooKeeperExtension;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -28,8 +29,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Runs the {@code roster} commands in-process, as {@link Main} would, against a real ZooKeeper
@@ -63,12 +61,12 @@ class CliIT {
 
   @Test
   void lsWithNothingRegistered() throws IOException {
-    Result table = run("ls", "--zk", zk.connectString(), "--base-path", basePath);
+    Result table = InProcessCli.run("ls", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(table.exitCode).as(table.toString()).isZero();
     assertThat(table.out).isEqualTo("no services under " + zk.connectString() + basePath + "\n");
     assertThat(table.err).isEmpty();
 
-    Result json = run("ls", "--json", "--zk", zk.connectString(), "--base-path", basePath);
+    Result json = InProcessCli.run("ls", "--json", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(json.exitCode).as(json.toString()).isZero();
     assertThat(new ObjectMapper().readTree(json.out).get("services").size()).isZero();
   }
@@ -81,27 +79,27 @@ class CliIT {
     roster.register(ServiceInstance.builder("payments").id("p2").address("127.0.0.1").port(8082).build());
     roster.register(ServiceInstance.builder("orders").id("o1").address("127.0.0.1").port(9090).build());
 
-    Result services = run("ls", "--zk", zk.connectString(), "--base-path", basePath);
+    Result services = InProcessCli.run("ls", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(services.exitCode).as(services.toString()).isZero();
     assertThat(services.out.lines()).containsExactly(
         "SERVICE   INSTANCES",
         "orders    1",
         "payments  2");
 
-    Result servicesJson = run("ls", "--json", "--zk", zk.connectString(), "--base-path", basePath);
+    Result servicesJson = InProcessCli.run("ls", "--json", "--zk", zk.connectString(), "--base-path", basePath);
     JsonNode list = new ObjectMapper().readTree(servicesJson.out).get("services");
     assertThat(list.size()).isEqualTo(2);
     assertThat(list.get(1).get("name").asText()).isEqualTo("payments");
     assertThat(list.get(1).get("instances").asInt()).isEqualTo(2);
 
-    Result instances = run("ls", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+    Result instances = InProcessCli.run("ls", "payments", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(instances.exitCode).as(instances.toString()).isZero();
     assertThat(instances.out.lines()).containsExactly(
         "ID  ADDRESS    PORT  ZONE        WEIGHT  STATUS  METADATA",
         "p1  127.0.0.1  8081  eu-west-1a  50      UP      version=1.4.2",
         "p2  127.0.0.1  8082  -           100     UP      -");
 
-    Result json = run("ls", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath);
+    Result json = InProcessCli.run("ls", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(json.exitCode).as(json.toString()).isZero();
     JsonNode root = new ObjectMapper().readTree(json.out);
     assertThat(root.get("service").asText()).isEqualTo("payments");
@@ -200,7 +198,7 @@ class CliIT {
     roster(zk.connectString()).register(
         ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081).build());
 
-    Result result = run("register", "payments", "--address", "127.0.0.1", "--port", "9999", "--id", "p1",
+    Result result = InProcessCli.run("register", "payments", "--address", "127.0.0.1", "--port", "9999", "--id", "p1",
         "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(result.exitCode).isEqualTo(1);
     assertThat(result.err).startsWith("roster register: ").contains("owned by another live session");
@@ -209,7 +207,7 @@ class CliIT {
 
   @Test
   void registerRejectsABadPortBeforeConnecting() {
-    Result result = run("register", "payments", "--address", "127.0.0.1", "--port", "70000",
+    Result result = InProcessCli.run("register", "payments", "--address", "127.0.0.1", "--port", "70000",
         "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.out).isEmpty();
@@ -218,7 +216,7 @@ class CliIT {
 
   @Test
   void registerRejectsABadServiceName() {
-    Result result = run("register", "a/b", "--address", "127.0.0.1", "--port", "8080", "--zk", "127.0.0.1:1");
+    Result result = InProcessCli.run("register", "a/b", "--address", "127.0.0.1", "--port", "8080", "--zk", "127.0.0.1:1");
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.err).startsWith("roster register: service name 'a/b': ").doesNotContain("\n\tat ");
     assertThat(result.err.lines()).hasSize(1);
@@ -228,7 +226,7 @@ class CliIT {
   void unreachableZooKeeperIsOneLineNamingTheConnectString() throws IOException {
     String closed = "127.0.0.1:" + closedPort();
     long start = System.nanoTime();
-    Result result = run("ls", "--zk", closed, "--timeout", "2s");
+    Result result = InProcessCli.run("ls", "--zk", closed, "--timeout", "2s");
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
     assertThat(result.exitCode).isEqualTo(1);
@@ -239,7 +237,7 @@ class CliIT {
 
   @Test
   void upOnATakenPortIsOneLineNamingThePortAndTheOption(@TempDir Path dataDir) {
-    Result result = run("up", "--zk-port", String.valueOf(zk.server().port()), "--data-dir", dataDir.toString());
+    Result result = InProcessCli.run("up", "--zk-port", String.valueOf(zk.server().port()), "--data-dir", dataDir.toString());
     assertThat(result.exitCode).isEqualTo(1);
     assertThat(result.out).isEmpty();
     assertThat(result.err).isEqualTo("roster up: port " + zk.server().port()
@@ -273,34 +271,34 @@ class CliIT {
 
   @Test
   void helpAndVersion() {
-    Result help = run("--help");
+    Result help = InProcessCli.run("--help");
     assertThat(help.exitCode).isZero();
     assertThat(help.out).contains("Usage: roster", "up", "register", "ls", "watch", "get", "Examples:");
     assertThat(help.out).containsPattern("(?m)^  get\\s+Pick one UP instance");
 
-    Result getHelp = run("get", "--help");
+    Result getHelp = InProcessCli.run("get", "--help");
     assertThat(getHelp.exitCode).isZero();
     assertThat(getHelp.out).contains("--strategy", "--key", "--zone", "--min-healthy-share", "--json", "--zk",
         "--timeout", "Examples:");
     assertThat(getHelp.out.replaceAll("\\s+", " ")).contains("(default: random; rendezvous with --key)");
 
-    Result registerHelp = run("register", "--help");
+    Result registerHelp = InProcessCli.run("register", "--help");
     assertThat(registerHelp.exitCode).isZero();
     assertThat(registerHelp.out).contains("--address", "--meta", "--zk", "--timeout", "--check-http", "--check-tcp",
         "--check-interval", "--rise", "--fall", "Examples:");
 
-    Result version = run("--version");
+    Result version = InProcessCli.run("--version");
     assertThat(version.exitCode).isZero();
     assertThat(version.out).startsWith("roster ").doesNotContain("unknown").doesNotContain("${");
 
-    Result none = run();
+    Result none = InProcessCli.run();
     assertThat(none.exitCode).isEqualTo(2);
     assertThat(none.err).contains("Missing command");
   }
 
   @Test
   void badDurationIsAUsageError() {
-    Result result = run("ls", "--timeout", "10");
+    Result result = InProcessCli.run("ls", "--timeout", "10");
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.err).contains("'10' is not a duration");
   }
@@ -317,20 +315,20 @@ class CliIT {
     roster.register(ServiceInstance.builder("v6").id("a").address("::1").port(9090).build());
 
     for (int i = 0; i < 3; i++) {
-      Result result = run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+      Result result = InProcessCli.run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
       assertThat(result.exitCode).as(result.toString()).isZero();
       assertThat(result.out).as("p2 is DRAINING, so never picked").isEqualTo("127.0.0.1:8081\n");
       assertThat(result.err).isEmpty();
     }
-    Result v6 = run("get", "v6", "--zk", zk.connectString(), "--base-path", basePath);
+    Result v6 = InProcessCli.run("get", "v6", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(v6.out).isEqualTo("[::1]:9090\n");
 
-    Result json = run("get", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath);
+    Result json = InProcessCli.run("get", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(json.exitCode).as(json.toString()).isZero();
     assertThat(json.out.lines()).hasSize(1);
     JsonNode p1 = new ObjectMapper().readTree(json.out);
     JsonNode inLs = new ObjectMapper().readTree(
-        run("ls", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath).out).get("instances").get(0);
+        InProcessCli.run("ls", "payments", "--json", "--zk", zk.connectString(), "--base-path", basePath).out).get("instances").get(0);
     assertThat(p1).isEqualTo(inLs);
     assertThat(p1.get("id").asText()).isEqualTo("p1");
     assertThat(p1.get("metadata").get("version").asText()).isEqualTo("1.4.2");
@@ -344,7 +342,7 @@ class CliIT {
 
     for (String strategy : List.of("round-robin", "random", "weighted-random", "smooth-weighted-round-robin",
         "power-of-two", "rendezvous", "Weighted-Rendezvous")) {
-      Result result = run("get", "payments", "--strategy", strategy, "--zk", zk.connectString(), "--base-path", basePath);
+      Result result = InProcessCli.run("get", "payments", "--strategy", strategy, "--zk", zk.connectString(), "--base-path", basePath);
       assertThat(result.exitCode).as(strategy + ": " + result).isZero();
       assertThat(result.out).as(strategy).isIn("127.0.0.1:8081\n", "127.0.0.1:8082\n");
       if (strategy.toLowerCase(Locale.ROOT).startsWith("weighted")) {
@@ -367,8 +365,8 @@ class CliIT {
     Set<String> picked = new HashSet<>();
     for (int k = 0; k < 10; k++) {
       String key = "user-" + k;
-      Result first = run("get", "payments", "--key", key, "--zk", zk.connectString(), "--base-path", basePath);
-      Result second = run("get", "payments", "--key", key, "--strategy", "rendezvous",
+      Result first = InProcessCli.run("get", "payments", "--key", key, "--zk", zk.connectString(), "--base-path", basePath);
+      Result second = InProcessCli.run("get", "payments", "--key", key, "--strategy", "rendezvous",
           "--zk", zk.connectString(), "--base-path", basePath);
       assertThat(first.exitCode).as(first.toString()).isZero();
       assertThat(second.out).as("the same key in another run").isEqualTo(first.out);
@@ -378,7 +376,7 @@ class CliIT {
     }
     assertThat(picked).as("10 keys over 5 instances").hasSizeGreaterThanOrEqualTo(3);
 
-    Result notHashing = run("get", "payments", "--key", "user-1", "--strategy", "random", "--zk", "127.0.0.1:1");
+    Result notHashing = InProcessCli.run("get", "payments", "--key", "user-1", "--strategy", "random", "--zk", "127.0.0.1:1");
     assertThat(notHashing.exitCode).isEqualTo(2);
     assertThat(notHashing.err).isEqualTo("roster get: --key needs a hashing --strategy, rendezvous or "
         + "weighted-rendezvous; random would ignore the key\n");
@@ -396,7 +394,7 @@ class CliIT {
 
     // zone-b: 1 of 2 up, which is the default share of 0.5, so it stays local.
     for (int i = 0; i < 5; i++) {
-      Result result = run("get", "payments", "--zone", "zone-b", "--zk", zk.connectString(), "--base-path", basePath);
+      Result result = InProcessCli.run("get", "payments", "--zone", "zone-b", "--zk", zk.connectString(), "--base-path", basePath);
       assertThat(result.exitCode).as(result.toString()).isZero();
       assertThat(result.out).isEqualTo("127.0.0.1:8091\n");
     }
@@ -408,43 +406,43 @@ class CliIT {
     Selector everyZone = view.selector(Strategies.rendezvous());
     String key = IntStream.range(0, 100).mapToObj(k -> "user-" + k)
         .filter(k -> "zone-a".equals(everyZone.pick(k).zone())).findFirst().orElseThrow();
-    Result spill = run("get", "payments", "--zone", "zone-b", "--min-healthy-share", "0.75", "--key", key,
+    Result spill = InProcessCli.run("get", "payments", "--zone", "zone-b", "--min-healthy-share", "0.75", "--key", key,
         "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(spill.out).isEqualTo(everyZone.pick(key).hostPort() + "\n").isIn("127.0.0.1:8081\n", "127.0.0.1:8082\n");
-    Result local = run("get", "payments", "--zone", "zone-b", "--key", key,
+    Result local = InProcessCli.run("get", "payments", "--zone", "zone-b", "--key", key,
         "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(local.out).as("the same key at the default share of 0.5").isEqualTo("127.0.0.1:8091\n");
     // With none of zone-b up, zone-a takes the traffic whatever the share.
     b1.drain();
     await().atMost(WAIT).untilAsserted(() -> assertThat(
-        run("get", "payments", "--zone", "zone-b", "--zk", zk.connectString(), "--base-path", basePath).out)
+        InProcessCli.run("get", "payments", "--zone", "zone-b", "--zk", zk.connectString(), "--base-path", basePath).out)
         .isIn("127.0.0.1:8081\n", "127.0.0.1:8082\n"));
 
-    Result noZone = run("get", "payments", "--min-healthy-share", "0.5", "--zk", "127.0.0.1:1");
+    Result noZone = InProcessCli.run("get", "payments", "--min-healthy-share", "0.5", "--zk", "127.0.0.1:1");
     assertThat(noZone.exitCode).isEqualTo(2);
     assertThat(noZone.err).isEqualTo("roster get: --min-healthy-share needs --zone\n");
-    Result badShare = run("get", "payments", "--zone", "zone-b", "--min-healthy-share", "1.5", "--zk", "127.0.0.1:1");
+    Result badShare = InProcessCli.run("get", "payments", "--zone", "zone-b", "--min-healthy-share", "1.5", "--zk", "127.0.0.1:1");
     assertThat(badShare.exitCode).isEqualTo(2);
     assertThat(badShare.err).isEqualTo("roster get: --min-healthy-share 1.5: must be between 0 and 1\n");
   }
 
   @Test
   void getWithNoInstanceUpIsOneLineAndExitCode1() {
-    Result empty = run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+    Result empty = InProcessCli.run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(empty.exitCode).isEqualTo(1);
     assertThat(empty.out).isEmpty();
     assertThat(empty.err).isEqualTo("roster get: no instance of payments is up\n");
 
     roster(zk.connectString()).register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081)
         .status(ServiceInstance.Status.DRAINING).build());
-    Result draining = run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
+    Result draining = InProcessCli.run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
     assertThat(draining.exitCode).isEqualTo(1);
     assertThat(draining.err).isEqualTo("roster get: no instance of payments is up (1 known: 1 DRAINING)\n");
   }
 
   @Test
   void getWithAnUnknownStrategyListsTheValidOnes() {
-    Result result = run("get", "payments", "--strategy", "fastest", "--zk", "127.0.0.1:1");
+    Result result = InProcessCli.run("get", "payments", "--strategy", "fastest", "--zk", "127.0.0.1:1");
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.out).isEmpty();
     assertThat(result.err).isEqualTo("roster get: --strategy 'fastest': unknown; expected one of round-robin, "
@@ -546,7 +544,7 @@ class CliIT {
   private static void assertUsageError(String[] base, List<String> extra, String message) {
     List<String> args = new ArrayList<>(List.of(base));
     args.addAll(extra);
-    Result result = run(args.toArray(new String[0]));
+    Result result = InProcessCli.run(args.toArray(new String[0]));
     assertThat(result.exitCode).as(extra + ": " + result).isEqualTo(2);
     assertThat(result.out).isEmpty();
     assertThat(result.err).isEqualTo("roster register: " + message + "\n");
@@ -566,55 +564,9 @@ class CliIT {
     }
   }
 
-  private record Result(int exitCode, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exitCode = commandLine(new StopSignal(), out, err).execute(args);
-    return new Result(exitCode, out.toString(), err.toString());
-  }
-
-  private static CommandLine commandLine(StopSignal stop, StringWriter out, StringWriter err) {
-    CommandLine commandLine = Main.commandLine(stop);
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine;
-  }
-
-  /** A long-running command in a thread of its own, stopped as Ctrl-C would stop it. */
-  private final class Background implements AutoCloseable {
-    final StringWriter out = new StringWriter();
-    final StringWriter err = new StringWriter();
-    final StopSignal stop = new StopSignal();
-    final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
-
-    Background(String... args) {
-      CommandLine commandLine = commandLine(stop, out, err);
-      Thread thread = new Thread(() -> exitCode.complete(commandLine.execute(args)), "roster " + args[0]);
-      thread.setDaemon(true);
-      thread.start();
-      cleanup.add(this);
-    }
-
-    int stop() {
-      stop.stop();
-      try {
-        return exitCode.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError("command did not stop; out: " + out + "; err: " + err, e);
-      }
-    }
-
-    @Override
-    public void close() {
-      if (!exitCode.isDone()) {
-        stop();
-      }
-    }
-  }
-
   private Background start(String... args) {
-    return new Background(args);
+    Background background = new Background(WAIT, args);
+    cleanup.add(background);
+    return background;
   }
 }

@@ -1,5 +1,8 @@
 package dev.roster.cli;
 
+import dev.roster.cli.InProcessCli.Background;
+import dev.roster.cli.InProcessCli.Result;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
@@ -8,7 +11,6 @@ import dev.roster.Roster;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,14 +18,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code roster up --ensemble}: in-process as {@link CliIT} runs commands, and as the runnable
@@ -51,7 +51,7 @@ class UpEnsembleIT {
 
   @Test
   void servesAnEnsembleThatSurvivesTheLeadersDeathUntilStopped(@TempDir Path dataDir) {
-    Background up = new Background(
+    Background up = start(
         "up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--tick-time", "200ms");
     Banner banner = Banner.await(up.out);
     assertThat(banner.pids).hasSize(3).allSatisfy(pid -> assertThat(alive(pid)).isTrue());
@@ -62,7 +62,7 @@ class UpEnsembleIT {
         .contains("roster watch payments --zk " + banner.connectString)
         .contains("kill -9 " + leaderPid + "   # the leader");
 
-    Result second = run("up", "--ensemble", "3", "--data-dir", dataDir.toString());
+    Result second = InProcessCli.run("up", "--ensemble", "3", "--data-dir", dataDir.toString());
     assertThat(second.exitCode).isEqualTo(1);
     assertThat(second.err).startsWith("roster up: the ensemble directory ")
         .contains("is in use by another running ensemble");
@@ -92,7 +92,7 @@ class UpEnsembleIT {
     assertThat(banner.pids).noneMatch(UpEnsembleIT::alive);
 
     // The same data directory again: the same ports, so the same connect string.
-    Background again = new Background(
+    Background again = start(
         "up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--tick-time", "200ms");
     assertThat(Banner.await(again.out).connectString).isEqualTo(banner.connectString);
     assertThat(again.stop()).isZero();
@@ -100,7 +100,7 @@ class UpEnsembleIT {
 
   @Test
   void ensembleAndZkPortAreMutuallyExclusive() {
-    Result result = run("up", "--ensemble", "3", "--zk-port", "2182");
+    Result result = InProcessCli.run("up", "--ensemble", "3", "--zk-port", "2182");
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.out).isEmpty();
     assertThat(result.err).isEqualTo(
@@ -109,7 +109,7 @@ class UpEnsembleIT {
 
   @Test
   void anEvenEnsembleIsAUsageError(@TempDir Path dataDir) {
-    Result result = run("up", "--ensemble", "4", "--data-dir", dataDir.toString());
+    Result result = InProcessCli.run("up", "--ensemble", "4", "--data-dir", dataDir.toString());
     assertThat(result.exitCode).isEqualTo(2);
     assertThat(result.err).isEqualTo("roster up: ensemble size 4: must be odd and at least 3 (3, 5, 7, ...)\n");
     try (var files = Files.list(dataDir)) {
@@ -186,51 +186,9 @@ class UpEnsembleIT {
     }
   }
 
-  private record Result(int exitCode, String out, String err) {}
-
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exitCode = commandLine(new StopSignal(), out, err).execute(args);
-    return new Result(exitCode, out.toString(), err.toString());
-  }
-
-  private static CommandLine commandLine(StopSignal stop, StringWriter out, StringWriter err) {
-    CommandLine commandLine = Main.commandLine(stop);
-    commandLine.setOut(new PrintWriter(out, true));
-    commandLine.setErr(new PrintWriter(err, true));
-    return commandLine;
-  }
-
-  /** A long-running command in a thread of its own, stopped as Ctrl-C would stop it. */
-  private final class Background implements AutoCloseable {
-    final StringWriter out = new StringWriter();
-    final StringWriter err = new StringWriter();
-    final StopSignal stop = new StopSignal();
-    final CompletableFuture<Integer> exitCode = new CompletableFuture<>();
-
-    Background(String... args) {
-      CommandLine commandLine = commandLine(stop, out, err);
-      Thread thread = new Thread(() -> exitCode.complete(commandLine.execute(args)), "roster " + args[0]);
-      thread.setDaemon(true);
-      thread.start();
-      cleanup.add(this);
-    }
-
-    int stop() {
-      stop.stop();
-      try {
-        return exitCode.get(WAIT.toSeconds(), TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError("command did not stop; out: " + out + "; err: " + err, e);
-      }
-    }
-
-    @Override
-    public void close() {
-      if (!exitCode.isDone()) {
-        stop();
-      }
-    }
+  private Background start(String... args) {
+    Background background = new Background(WAIT, args);
+    cleanup.add(background);
+    return background;
   }
 }

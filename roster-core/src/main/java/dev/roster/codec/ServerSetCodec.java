@@ -5,6 +5,7 @@ import dev.roster.Bytes;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceInstance.ServiceType;
 import dev.roster.ServiceInstance.Status;
+import dev.roster.internal.JsonTrees;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -34,33 +35,33 @@ final class ServerSetCodec implements InstanceCodec {
 
   @Override
   public ServiceInstance decode(String service, String nodeName, byte[] data) {
-    return decodeTree(service, nodeName, Trees.object(data, "ServerSet"));
+    return decodeTree(service, nodeName, JsonTrees.object(data, "ServerSet"));
   }
 
   static ServiceInstance decodeTree(String service, String nodeName, JsonNode root) {
     JsonNode endpoint = root.get("serviceEndpoint");
-    String host = Trees.text(endpoint, "host");
-    int port = Trees.intValue(endpoint, "port", 0);
+    String host = JsonTrees.text(endpoint, "host");
+    int port = JsonTrees.intValue(endpoint, "port", 0);
     if (host == null || host.isEmpty() || port <= 0) {
       throw new InstanceFormatException("ServerSet JSON has no \"serviceEndpoint\" with a host and port");
     }
     Map<String, String> metadata = new LinkedHashMap<>();
-    String shard = Trees.asMetadata(root.get("shard"));
+    String shard = JsonTrees.asMetadata(root.get("shard"));
     if (shard != null) {
       metadata.put("shard", shard);
     }
     JsonNode additional = root.get("additionalEndpoints");
     if (additional != null && additional.isObject()) {
       for (Map.Entry<String, JsonNode> e : additional.properties()) {
-        String h = Trees.text(e.getValue(), "host");
-        int p = Trees.intValue(e.getValue(), "port", 0);
+        String h = JsonTrees.text(e.getValue(), "host");
+        int p = JsonTrees.intValue(e.getValue(), "port", 0);
         if (h != null && p > 0) {
           metadata.put("endpoint." + e.getKey(), (h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + p);
         }
       }
     }
     return new ServiceInstance(service, nodeName, host, port, 0, null, ServiceInstance.DEFAULT_WEIGHT, metadata,
-        status(Trees.text(root, "status")), Instant.EPOCH, null, ServiceType.DYNAMIC, Bytes.EMPTY);
+        status(JsonTrees.text(root, "status")), Instant.EPOCH, null, ServiceType.DYNAMIC, Bytes.EMPTY);
   }
 
   /** Finagle routes to ALIVE members only, so only ALIVE is UP. */

@@ -2,7 +2,6 @@ package dev.roster.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roster.Bytes;
@@ -202,21 +201,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
 
   @Override
   public ServiceInstance decode(String service, String nodeName, byte[] data) {
-    if (data == null || data.length == 0) {
-      throw new InstanceFormatException("node has no data; expected Curator instance JSON");
-    }
-    JsonNode root;
-    try {
-      root = MAPPER.readTree(data);
-    } catch (JsonProcessingException e) {
-      throw new InstanceFormatException("node data is not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new InstanceFormatException("node data cannot be read as JSON: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isObject()) {
-      throw new InstanceFormatException("node data is JSON but not an object; expected Curator instance JSON");
-    }
-    return decodeTree(service, nodeName, root);
+    return decodeTree(service, nodeName, JsonTrees.object(data, "Curator instance"));
   }
 
   /**
@@ -226,16 +211,16 @@ public final class JsonInstanceCodec implements InstanceCodec {
    * @throws InstanceFormatException if there is no address
    */
   public static ServiceInstance decodeTree(String service, String nodeName, JsonNode root) {
-    String address = text(root, "address");
+    String address = JsonTrees.text(root, "address");
     if (address == null || address.isEmpty()) {
       throw new InstanceFormatException("instance JSON has no \"address\"");
     }
-    String id = text(root, "id");
+    String id = JsonTrees.text(root, "id");
     if (id == null || id.isEmpty()) {
       id = nodeName;
     }
-    int port = intValue(root.get("port"), 0);
-    int sslPort = intValue(root.get("sslPort"), 0);
+    int port = JsonTrees.intValue(root, "port", 0);
+    int sslPort = JsonTrees.intValue(root, "sslPort", 0);
     JsonNode time = root.get("registrationTimeUTC");
     Instant registeredAt = time != null && time.canConvertToLong()
         ? Instant.ofEpochMilli(time.asLong()) : Instant.EPOCH;
@@ -249,7 +234,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
     JsonNode payload = unwrapTypedPayload(root.get("payload"));
     if (payload != null && payload.isObject()) {
       // Spring's ZookeeperInstance, or Dubbo's class of the same name and shape.
-      String payloadClass = text(payload, "@class");
+      String payloadClass = JsonTrees.text(payload, "@class");
       boolean springShape = payloadClass != null && payloadClass.endsWith(".ZookeeperInstance");
       Set<String> known = springShape ? SPRING_PAYLOAD_FIELDS : PLAIN_PAYLOAD_FIELDS;
       // A custom Curator payload ({"@class": "com.example.Details", "description": ...}) keeps
@@ -265,7 +250,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
           putText(metadata, e.getKey(), e.getValue());
         }
       }
-      zone = springShape ? null : text(payload, "zone");
+      zone = springShape ? null : JsonTrees.text(payload, "zone");
       if (zone == null) {
         zone = metadata.get("zone");
       }
@@ -276,7 +261,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
       } else if (metaWeight != null) {
         weight = parseWeight(metaWeight);
       }
-      String statusText = springShape ? null : text(payload, "status");
+      String statusText = springShape ? null : JsonTrees.text(payload, "status");
       if (statusText == null) {
         statusText = metadata.get(STATUS_KEY);
       }
@@ -293,7 +278,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
     }
     return new ServiceInstance(service, id, address, port, sslPort,
         zone == null || zone.isEmpty() ? null : zone, Math.min(1_000_000, Math.max(0, weight)), metadata, status,
-        registeredAt, uriSpec(root.get("uriSpec")), serviceType(text(root, "serviceType")), Bytes.EMPTY);
+        registeredAt, uriSpec(root.get("uriSpec")), serviceType(JsonTrees.text(root, "serviceType")), Bytes.EMPTY);
   }
 
   /**
@@ -308,8 +293,9 @@ public final class JsonInstanceCodec implements InstanceCodec {
   }
 
   private static void putText(Map<String, String> into, String key, JsonNode value) {
-    if (value != null && !value.isNull()) {
-      into.put(key, value.isValueNode() ? value.asText() : value.toString());
+    String text = JsonTrees.asMetadata(value);
+    if (text != null) {
+      into.put(key, text);
     }
   }
 
@@ -330,7 +316,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
     }
     StringBuilder spec = new StringBuilder();
     for (JsonNode part : parts) {
-      String value = text(part, "value");
+      String value = JsonTrees.text(part, "value");
       if (value == null) {
         continue;
       }
@@ -353,28 +339,6 @@ public final class JsonInstanceCodec implements InstanceCodec {
     } catch (IllegalArgumentException e) {
       return ServiceType.DYNAMIC; // a type from a newer Curator: the node is still an instance
     }
-  }
-
-  private static @Nullable String text(JsonNode node, String field) {
-    JsonNode v = node.get(field);
-    return v != null && v.isValueNode() && !v.isNull() ? v.asText() : null;
-  }
-
-  private static int intValue(@Nullable JsonNode node, int fallback) {
-    if (node == null || node.isNull()) {
-      return fallback;
-    }
-    if (node.canConvertToInt()) {
-      return node.asInt();
-    }
-    if (node.isTextual()) {
-      try {
-        return Integer.parseInt(node.asText().trim());
-      } catch (NumberFormatException e) {
-        return fallback;
-      }
-    }
-    return fallback;
   }
 
   private static int parseWeight(String text) {

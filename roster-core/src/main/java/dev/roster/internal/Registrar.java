@@ -243,7 +243,8 @@ final class Registrar {
         if (owner == sid) {
           if (!Arrays.equals(node.data(), reg.data)) {
             try {
-              ZkOps.await(ZkOps.setData(zk, reg.path, reg.data, node.stat().getVersion()), timeout);
+              reg.writtenZxid = ZkOps.await(ZkOps.setData(zk, reg.path, reg.data, node.stat().getVersion()), timeout)
+                  .getMzxid();
             } catch (KeeperException.BadVersionException | KeeperException.NoNodeException e) {
               continue;
             }
@@ -434,7 +435,12 @@ final class Registrar {
             writes.add(CompletableFuture.completedFuture(new Written(reg, "confirm", 0, null)));
           } else {
             writes.add(ZkOps.setData(zk, reg.path, data, node.stat().getVersion())
-                .handle((stat, err) -> new Written(reg, "confirm", 0, err)));
+                .handle((stat, err) -> {
+                  if (stat != null) {
+                    reg.writtenZxid = stat.getMzxid();
+                  }
+                  return new Written(reg, "confirm", 0, err);
+                }));
           }
         } else if (owner != 0 && ourSessions.contains(owner)) {
           List<Op> ops = List.of(
@@ -571,6 +577,8 @@ final class Registrar {
     volatile long session;
     long watchSession;
     long conflictOwner; // guarded by this
+    /** The zxid of our own latest setData, so its watch event is not checked again. */
+    volatile long writtenZxid;
 
     RegistrationImpl(ServiceInstance instance, byte[] data, String path) {
       this.instance = instance;
@@ -689,6 +697,12 @@ final class Registrar {
         ctx.execute(() -> {
           if (!open || !core.isConnected()) {
             return;
+          }
+          // Checked here, not on arrival: ZooKeeper sends a write's watch event before the
+          // write's own reply, and the context runs this only after that write has returned.
+          if (event.getType() == Event.EventType.NodeDataChanged
+              && event.getZxid() > 0 && event.getZxid() <= writtenZxid) {
+            return; // our own write: the node already holds our data
           }
           Outcome outcome = ensure(this);
           if (outcome.kind() == Outcome.Kind.CONFLICT) {

@@ -527,7 +527,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the tick is shorter than 1 ms or too long
      */
     public Builder tickTime(Duration tickTime) {
-      this.tickTimeMs = positiveMillis("tick time", tickTime);
+      this.tickTimeMs = Durations.positiveMillis("tick time", tickTime);
       return this;
     }
 
@@ -539,7 +539,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the timeout is shorter than 1 ms or too long
      */
     public Builder minSessionTimeout(Duration minSessionTimeout) {
-      this.minSessionTimeoutMs = positiveMillis("minimum session timeout", minSessionTimeout);
+      this.minSessionTimeoutMs = Durations.positiveMillis("minimum session timeout", minSessionTimeout);
       return this;
     }
 
@@ -551,7 +551,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the timeout is shorter than 1 ms or too long
      */
     public Builder maxSessionTimeout(Duration maxSessionTimeout) {
-      this.maxSessionTimeoutMs = positiveMillis("maximum session timeout", maxSessionTimeout);
+      this.maxSessionTimeoutMs = Durations.positiveMillis("maximum session timeout", maxSessionTimeout);
       return this;
     }
 
@@ -583,7 +583,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      */
     public Builder containerCheckInterval(Duration containerCheckInterval) {
       this.containerCheckIntervalMs =
-          positiveMillis("container check interval", containerCheckInterval);
+          Durations.positiveMillis("container check interval", containerCheckInterval);
       return this;
     }
 
@@ -626,19 +626,5 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
       }
     }
 
-    private static int positiveMillis(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      long millis;
-      try {
-        millis = value.toMillis();
-      } catch (ArithmeticException e) {
-        millis = Long.MAX_VALUE;
-      }
-      if (millis < 1 || millis > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            name + " " + value + ": must be from 1 ms to " + Integer.MAX_VALUE + " ms");
-      }
-      return (int) millis;
-    }
   }
 }

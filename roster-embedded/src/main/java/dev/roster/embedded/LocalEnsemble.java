@@ -1299,7 +1299,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if shorter than 1 ms or too long
      */
     public Builder tickTime(Duration tickTime) {
-      this.tickTimeMs = positiveMillis("tick time", tickTime);
+      this.tickTimeMs = Durations.positiveMillis("tick time", tickTime);
       return this;
     }
 
@@ -1311,7 +1311,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if shorter than 1 ms or too long
      */
     public Builder minSessionTimeout(Duration minSessionTimeout) {
-      this.minSessionTimeoutMs = positiveMillis("minimum session timeout", minSessionTimeout);
+      this.minSessionTimeoutMs = Durations.positiveMillis("minimum session timeout", minSessionTimeout);
       return this;
     }
 
@@ -1323,7 +1323,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if shorter than 1 ms or too long
      */
     public Builder maxSessionTimeout(Duration maxSessionTimeout) {
-      this.maxSessionTimeoutMs = positiveMillis("maximum session timeout", maxSessionTimeout);
+      this.maxSessionTimeoutMs = Durations.positiveMillis("maximum session timeout", maxSessionTimeout);
       return this;
     }
 
@@ -1513,21 +1513,6 @@ public final class LocalEnsemble implements AutoCloseable {
 
     private int ticks(int count) {
       return (int) Math.min(Integer.MAX_VALUE, (long) count * tickTimeMs);
-    }
-
-    private static int positiveMillis(String name, Duration value) {
-      Objects.requireNonNull(value, name);
-      long millis;
-      try {
-        millis = value.toMillis();
-      } catch (ArithmeticException e) {
-        millis = Long.MAX_VALUE;
-      }
-      if (millis < 1 || millis > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(
-            name + " " + value + ": must be from 1 ms to " + Integer.MAX_VALUE + " ms");
-      }
-      return (int) millis;
     }
 
     private static int positiveTicks(String name, int ticks) {

@@ -1,19 +1,20 @@
-package dev.roster.codec;
+package dev.roster.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.roster.codec.InstanceFormatException;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
-/** Small, lenient readers of parsed JSON shared by the read-only codecs. */
-final class Trees {
+/** Small, lenient readers of parsed JSON, shared by every JSON codec. */
+public final class JsonTrees {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private Trees() {}
+  private JsonTrees() {}
 
   /** Parses {@code data} into a JSON object, or fails with a message naming {@code format}. */
-  static JsonNode object(byte @Nullable [] data, String format) {
+  public static JsonNode object(byte @Nullable [] data, String format) {
     if (data == null || data.length == 0) {
       throw new InstanceFormatException("node has no data; expected " + format + " JSON");
     }
@@ -32,7 +33,7 @@ final class Trees {
   }
 
   /** A scalar field as text, or null when absent, null or structured. */
-  static @Nullable String text(@Nullable JsonNode node, String field) {
+  public static @Nullable String text(@Nullable JsonNode node, String field) {
     if (node == null) {
       return null;
     }
@@ -41,7 +42,7 @@ final class Trees {
   }
 
   /** A field as an int (numbers and numeric strings), or {@code fallback}. */
-  static int intValue(@Nullable JsonNode node, String field, int fallback) {
+  public static int intValue(@Nullable JsonNode node, String field, int fallback) {
     JsonNode v = node == null ? null : node.get(field);
     if (v == null || v.isNull()) {
       return fallback;
@@ -60,7 +61,7 @@ final class Trees {
   }
 
   /** A value as metadata text: scalars as they read, structures as compact JSON. */
-  static @Nullable String asMetadata(@Nullable JsonNode value) {
+  public static @Nullable String asMetadata(@Nullable JsonNode value) {
     if (value == null || value.isNull()) {
       return null;
     }
