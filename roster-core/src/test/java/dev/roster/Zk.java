@@ -41,6 +41,28 @@ final class Zk {
     }
   }
 
+  /** A handle on an existing session, by its id and password, connected. */
+  static ZooKeeper reopen(String connectString, long sessionId, byte[] password, Duration sessionTimeout) {
+    CountDownLatch connected = new CountDownLatch(1);
+    try {
+      ZooKeeper zk = new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), e -> {
+        if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
+          connected.countDown();
+        }
+      }, sessionId, password);
+      if (!connected.await(10, TimeUnit.SECONDS) || zk.getSessionId() != sessionId) {
+        zk.close();
+        throw new IllegalStateException("session 0x" + Long.toHexString(sessionId) + " could not be reopened");
+      }
+      return zk;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   static Stat stat(ZooKeeper zk, String path) {
     try {
       return zk.exists(path, false);

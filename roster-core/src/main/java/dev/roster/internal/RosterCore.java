@@ -85,6 +85,7 @@ public final class RosterCore implements AutoCloseable {
         // The ensemble tracker rewrites the connect string from the servers' own config,
         // which would bypass proxies and load balancers the user put in front of them.
         .ensembleTracker(false)
+        .zookeeperFactory(new PromptReconnect())
         .threadFactory(daemon("roster-" + n + "-curator-"))
         .build();
   }
