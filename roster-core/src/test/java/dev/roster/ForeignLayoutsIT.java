@@ -96,7 +96,7 @@ class ForeignLayoutsIT {
 
     // A server's process ends: its session closes, its node goes, the view follows.
     servers.get(1).close();
-    await().atMost(Duration.ofSeconds(2)).until(() -> view.instances().size() == 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> view.instances().size() == 2 && rec.removedIds().size() == 1);
     assertThat(hostPorts(view)).containsExactlyInAnyOrder("127.0.0.1:9001", "127.0.0.1:9003");
     assertThat(rec.removedIds()).containsExactly(nodes.get(1).substring("/servers/".length()));
 

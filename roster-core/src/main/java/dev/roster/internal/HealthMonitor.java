@@ -100,8 +100,8 @@ final class HealthMonitor implements HealthCheckedRegistration {
     Attempt previous = attempt;
     if (previous != null && previous.occupied) {
       // Timed out, interrupted, and still not returned: do not stack a second thread on it.
-      completed(HealthCheck.Result.fail("the previous check is still running past its timeout of "
-          + policy.timeout().toMillis() + " ms"));
+      completed(HealthCheck.Result.fail("timed out after " + policy.timeout().toMillis()
+          + " ms, and the previous check is still running"));
       return;
     }
     Attempt a = new Attempt();

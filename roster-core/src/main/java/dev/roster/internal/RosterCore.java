@@ -127,9 +127,14 @@ public final class RosterCore implements AutoCloseable {
   private void watchdog() {
     long now = System.nanoTime();
     long gap = now - lastTick;
-    lastTick = now;
-    if (gap > pauseThresholdNanos && !closed.get()) {
+    boolean paused = gap > pauseThresholdNanos && !closed.get();
+    if (paused) {
+      // In doubt before the clock moves on, so that sessionTrusted() never sees a fresh tick
+      // without the doubt.
       inDoubt = true;
+    }
+    lastTick = now;
+    if (paused) {
       log.warn("this process was paused for {} ms; verifying the ZooKeeper session before trusting it",
           TimeUnit.NANOSECONDS.toMillis(gap));
       connectionCtx.execute(this::verifySession);

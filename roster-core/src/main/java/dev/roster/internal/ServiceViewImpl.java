@@ -69,7 +69,7 @@ final class ServiceViewImpl {
   final SerialExecutor ctx;
 
   volatile Snapshot snapshot = Snapshot.EMPTY;
-  private volatile boolean stale = true;
+  /** Since when the view is stale; null while fresh. One field, so the two never disagree. */
   private volatile Instant staleSince = Instant.now();
   private volatile int skippedCount;
   private volatile long lastZxid;
@@ -104,7 +104,7 @@ final class ServiceViewImpl {
   }
 
   boolean isStale() {
-    return stale;
+    return staleSince != null;
   }
 
   Instant staleSince() {
@@ -137,9 +137,8 @@ final class ServiceViewImpl {
   void onSuspended() {
     synchronized (staleLock) {
       suspensions.incrementAndGet();
-      if (!stale) {
+      if (staleSince == null) {
         staleSince = Instant.now();
-        stale = true;
       }
     }
   }
@@ -148,7 +147,6 @@ final class ServiceViewImpl {
   private void markFresh(int suspendedBefore) {
     synchronized (staleLock) {
       if (suspensions.get() == suspendedBefore && core.isConnected()) {
-        stale = false;
         staleSince = null;
       }
     }

@@ -66,7 +66,11 @@ class ClientFaultsIT {
   }
 
   private Roster roster(String connectString, RosterEventListener events) {
-    Roster r = Roster.builder().connectString(connectString).sessionTimeout(SESSION)
+    return roster(connectString, events, SESSION);
+  }
+
+  private Roster roster(String connectString, RosterEventListener events, Duration session) {
+    Roster r = Roster.builder().connectString(connectString).sessionTimeout(session)
         .connectionTimeout(Duration.ofSeconds(10)).eventListener(events).build();
     closeables.add(r);
     return r;
@@ -112,12 +116,16 @@ class ClientFaultsIT {
     List<ServiceChange> seen = new CopyOnWriteArrayList<>();
     ServiceView other = watch(seen);
     long session = client.sessionId();
-
-    cut(p);
-    await().atMost(SESSION).until(ownView::isStale);
     Roster peer = roster(ensemble.connectString(), RosterEventListener.NONE);
+
+    // Half the session counts from the client's last word to the server: a round trip right
+    // before the cut, so that the idle time since its last ping does not add to the cut.
+    client.services();
+    cut(p);
+    long cutAt = System.nanoTime();
+    await().atMost(SESSION).until(ownView::isStale);
     Registration o2 = peer.register(ServiceInstance.builder(SERVICE).id("o2").address("h").port(2).build());
-    long until = System.nanoTime() + SESSION.dividedBy(2).toNanos();
+    long until = cutAt + SESSION.dividedBy(2).toNanos();
     while (System.nanoTime() < until) {
       assertThat(Truth.read(ensemble.connectString(), SERVICE)).containsKey("o1");
       Thread.sleep(200); // sampling throughout the cut
@@ -194,6 +202,10 @@ class ClientFaultsIT {
 
   @Test
   void clientsOfAFrozenServerMoveBeforeTheirSessionsExpire() throws Exception {
+    // A client notices a silent server after ZooKeeper's read timeout (2/3 of the session),
+    // then waits a random 0-1 s before it connects elsewhere: with a 3 s session that leaves
+    // no margin at all, so these clients use 4 s, the most this ensemble's tick allows.
+    Duration session = Duration.ofSeconds(4);
     List<Long> expiries = new CopyOnWriteArrayList<>();
     RosterEventListener events = new RosterEventListener() {
       @Override
@@ -210,7 +222,7 @@ class ClientFaultsIT {
     Map<Registration, Roster> regs = new LinkedHashMap<>();
     String other = ensemble.members().stream().filter(m -> m != target).findFirst().orElseThrow().connectString();
     for (int i = 0; i < 4; i++) {
-      Roster r = roster(target.connectString() + "," + other, events);
+      Roster r = roster(target.connectString() + "," + other, events, session);
       clients.add(r);
       regs.put(r.register(ServiceInstance.builder(SERVICE).id("f" + i).address("h").port(i + 1).build()), r);
     }
@@ -223,7 +235,7 @@ class ClientFaultsIT {
       for (Map.Entry<Registration, Roster> e : regs.entrySet()) {
         e.getKey().update(e.getKey().instance().toBuilder().metadata("moved", "yes").build());
       }
-      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+      await().atMost(session.plusSeconds(4)).untilAsserted(() ->
           assertThat(view.instances()).hasSize(4).allSatisfy(i -> assertThat(i.metadata()).containsEntry("moved", "yes")));
       assertThat(expiries).as("sessions that expired").isEmpty();
       assertThat(seen.stream().mapToInt(c -> c.removed().size()).sum()).isZero();

@@ -34,14 +34,21 @@ public final class RegistrantProcess {
       Registration reg = roster.register(ServiceInstance.builder(service).id(id).address("127.0.0.1").port(7000).build());
       line("READY " + Long.toHexString(roster.sessionId()));
       while (!Thread.currentThread().isInterrupted()) {
-        line("CLAIM " + reg.isRegistered() + " " + Long.toHexString(roster.sessionId()));
+        // The time is taken before the answer, so a freeze between the two can only make a claim
+        // look older than it is, never newer.
+        long at = System.currentTimeMillis();
+        line(at, "CLAIM " + reg.isRegistered() + " " + Long.toHexString(roster.sessionId()));
         Thread.sleep(20);
       }
     }
   }
 
   private static void line(String text) {
-    System.out.println(System.currentTimeMillis() + " " + text);
+    line(System.currentTimeMillis(), text);
+  }
+
+  private static void line(long at, String text) {
+    System.out.println(at + " " + text);
     System.out.flush();
   }
 }

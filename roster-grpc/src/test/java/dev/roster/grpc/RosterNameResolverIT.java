@@ -74,9 +74,13 @@ class RosterNameResolverIT {
     }
 
     List<Integer> lastPorts() {
-      return last().stream().map(g -> ((InetSocketAddress) g.getAddresses().get(0)).getPort()).sorted()
-          .collect(Collectors.toList());
+      return ports(last());
     }
+  }
+
+  private static List<Integer> ports(List<EquivalentAddressGroup> addresses) {
+    return addresses.stream().map(g -> ((InetSocketAddress) g.getAddresses().get(0)).getPort()).sorted()
+        .collect(Collectors.toList());
   }
 
   private NameResolver.Args args() {
@@ -184,9 +188,12 @@ class RosterNameResolverIT {
     proxy.cut();
     b.close(); // happens while the resolver cannot see it
     int resultsBefore = listener.results.size();
-    // Proving absence: for a while, nothing new reaches the channel, and certainly no error.
+    // Proving absence: for a while, no list without b reaches the channel, and no error.
+    // (A repeat of the last list may, if the initial read and the listener's first delivery
+    // both published; a repeat changes nothing for the channel.)
     Thread.sleep(1000);
-    assertThat(listener.results).hasSize(resultsBefore);
+    assertThat(listener.results.subList(resultsBefore, listener.results.size())).allSatisfy(addresses ->
+        assertThat(ports(addresses)).containsExactly(7001, 7002));
     assertThat(listener.errors).isEmpty();
     // Asked to re-resolve while cut off, it hands over the last known list again.
     sync.execute(resolver::refresh);
