@@ -166,9 +166,19 @@ class ProtectionIT {
     }
   }
 
+  /**
+   * The snapshot files under a directory. The writer's temporary files vanish when they are
+   * renamed, and a walk that meets one vanishing fails; such a walk is simply done again.
+   */
   private static List<Path> snapshotFiles(Path dir) throws java.io.IOException {
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(p -> p.toString().endsWith(".json")).toList();
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> files = Files.walk(dir)) {
+        return files.filter(p -> p.toString().endsWith(".json")).toList();
+      } catch (java.io.UncheckedIOException e) {
+        if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) || attempt == 10) {
+          throw e;
+        }
+      }
     }
   }
 }
