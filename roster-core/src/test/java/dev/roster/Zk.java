@@ -21,16 +21,34 @@ final class Zk {
 
   /** A plain ZooKeeper client, connected. */
   static ZooKeeper connect(String connectString, Duration sessionTimeout) {
+    return connected(watcher -> new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), watcher),
+        "no connection to " + connectString);
+  }
+
+  /** A handle on an existing session, by its id and password, connected. */
+  static ZooKeeper reopen(String connectString, long sessionId, byte[] password, Duration sessionTimeout) {
+    String failure = "session 0x" + Long.toHexString(sessionId) + " could not be reopened";
+    ZooKeeper zk = connected(
+        watcher -> new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), watcher, sessionId, password), failure);
+    if (zk.getSessionId() != sessionId) {
+      close(zk);
+      throw new IllegalStateException(failure);
+    }
+    return zk;
+  }
+
+  /** A handle made by {@code open} with a watcher of its own, once that watcher has seen it connected. */
+  private static ZooKeeper connected(HandleFactory open, String failure) {
     CountDownLatch connected = new CountDownLatch(1);
     try {
-      ZooKeeper zk = new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), e -> {
+      ZooKeeper zk = open.open(e -> {
         if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
           connected.countDown();
         }
       });
       if (!connected.await(10, TimeUnit.SECONDS)) {
-        zk.close();
-        throw new IllegalStateException("no connection to " + connectString);
+        close(zk);
+        throw new IllegalStateException(failure);
       }
       return zk;
     } catch (IOException e) {
@@ -41,25 +59,15 @@ final class Zk {
     }
   }
 
-  /** A handle on an existing session, by its id and password, connected. */
-  static ZooKeeper reopen(String connectString, long sessionId, byte[] password, Duration sessionTimeout) {
-    CountDownLatch connected = new CountDownLatch(1);
+  private interface HandleFactory {
+    ZooKeeper open(Watcher watcher) throws IOException;
+  }
+
+  private static void close(ZooKeeper zk) {
     try {
-      ZooKeeper zk = new ZooKeeper(connectString, (int) sessionTimeout.toMillis(), e -> {
-        if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
-          connected.countDown();
-        }
-      }, sessionId, password);
-      if (!connected.await(10, TimeUnit.SECONDS) || zk.getSessionId() != sessionId) {
-        zk.close();
-        throw new IllegalStateException("session 0x" + Long.toHexString(sessionId) + " could not be reopened");
-      }
-      return zk;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      zk.close();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
     }
   }
 

@@ -1,11 +1,8 @@
 package dev.roster.bench;
 
-import dev.roster.Roster;
-import dev.roster.ServiceView;
 import dev.roster.balance.Lease;
 import dev.roster.balance.Selector;
 import dev.roster.balance.Strategies;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,12 +39,7 @@ public class RosterLeaseBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     fixture = new Fixture(instances);
-    Roster client = Roster.builder().connectString(fixture.server.connectString())
-        .sessionTimeout(Duration.ofSeconds(30)).build();
-    fixture.closeLater(client);
-    ServiceView view = client.watch(Fixture.SERVICE);
-    view.whenReady().get(30, TimeUnit.SECONDS);
-    selector = view.selector(Strategies.powerOfTwoChoices());
+    selector = fixture.rosterView().selector(Strategies.powerOfTwoChoices());
   }
 
   @TearDown(Level.Trial)

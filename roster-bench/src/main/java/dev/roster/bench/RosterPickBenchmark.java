@@ -1,10 +1,7 @@
 package dev.roster.bench;
 
-import dev.roster.Roster;
 import dev.roster.ServiceInstance;
-import dev.roster.ServiceView;
 import dev.roster.balance.Selector;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -49,15 +46,7 @@ public class RosterPickBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     fixture = new Fixture(instances);
-    Roster client = Roster.builder().connectString(fixture.server.connectString())
-        .sessionTimeout(Duration.ofSeconds(30)).build();
-    fixture.closeLater(client);
-    ServiceView view = client.watch(Fixture.SERVICE);
-    view.whenReady().get(30, TimeUnit.SECONDS);
-    if (view.instances().size() != instances) {
-      throw new IllegalStateException("view has " + view.instances().size() + " instances, expected " + instances);
-    }
-    selector = view.selector(StrategyCatalog.byName(strategy));
+    selector = fixture.rosterView().selector(StrategyCatalog.byName(strategy));
     java.util.SplittableRandom random = new java.util.SplittableRandom(7);
     for (int i = 0; i < keys.length; i++) {
       keys[i] = random.nextLong();

@@ -9,7 +9,7 @@ import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
 /** Recognises each node's format; read-only; see {@link InstanceCodec#detecting()}. */
-final class DetectingCodec implements InstanceCodec {
+final class DetectingCodec extends ReadOnlyCodec {
   static final DetectingCodec INSTANCE = new DetectingCodec();
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -17,21 +17,8 @@ final class DetectingCodec implements InstanceCodec {
   /** Fields only Curator's envelope has; any one of them marks the node as Curator JSON. */
   private static final String[] CURATOR_FIELDS = {"address", "payload", "registrationTimeUTC", "serviceType", "uriSpec"};
 
-  private DetectingCodec() {}
-
-  @Override
-  public String name() {
-    return "detecting";
-  }
-
-  @Override
-  public boolean canEncode() {
-    return false;
-  }
-
-  @Override
-  public byte[] encode(ServiceInstance instance) {
-    throw ReadOnly.refuse(this, instance);
+  private DetectingCodec() {
+    super("detecting");
   }
 
   @Override

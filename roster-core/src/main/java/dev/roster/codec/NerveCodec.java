@@ -11,24 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Airbnb Nerve JSON, read-only; see {@link InstanceCodec#nerve()}. */
-final class NerveCodec implements InstanceCodec {
+final class NerveCodec extends ReadOnlyCodec {
   static final NerveCodec INSTANCE = new NerveCodec();
 
-  private NerveCodec() {}
-
-  @Override
-  public String name() {
-    return "nerve";
-  }
-
-  @Override
-  public boolean canEncode() {
-    return false;
-  }
-
-  @Override
-  public byte[] encode(ServiceInstance instance) {
-    throw ReadOnly.refuse(this, instance);
+  private NerveCodec() {
+    super("nerve");
   }
 
   @Override

@@ -13,24 +13,11 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** Finagle / Twitter ServerSet JSON, read-only; see {@link InstanceCodec#serverSet()}. */
-final class ServerSetCodec implements InstanceCodec {
+final class ServerSetCodec extends ReadOnlyCodec {
   static final ServerSetCodec INSTANCE = new ServerSetCodec();
 
-  private ServerSetCodec() {}
-
-  @Override
-  public String name() {
-    return "serverset";
-  }
-
-  @Override
-  public boolean canEncode() {
-    return false;
-  }
-
-  @Override
-  public byte[] encode(ServiceInstance instance) {
-    throw ReadOnly.refuse(this, instance);
+  private ServerSetCodec() {
+    super("serverset");
   }
 
   @Override

@@ -401,10 +401,7 @@ final class HealthMonitor implements HealthCheckedRegistration {
 
   @Override
   public void close(Duration grace) {
-    Objects.requireNonNull(grace, "grace");
-    if (grace.isNegative()) {
-      throw new IllegalArgumentException("grace " + grace + ": must not be negative");
-    }
+    Grace.check(grace);
     if (!open) {
       return;
     }
@@ -417,12 +414,8 @@ final class HealthMonitor implements HealthCheckedRegistration {
         log.warn("could not mark {} draining ({}); deregistering after the grace anyway", path, e.getMessage());
       }
     }
-    if (registered && !grace.isZero()) {
-      try {
-        Thread.sleep(grace.toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt(); // cut the grace short, but still deregister
-      }
+    if (registered) {
+      Grace.waitOut(grace);
     }
     close();
   }

@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -635,10 +634,7 @@ final class Registrar {
 
     @Override
     public void close(Duration grace) {
-      Objects.requireNonNull(grace, "grace");
-      if (grace.isNegative()) {
-        throw new IllegalArgumentException("grace " + grace + ": must not be negative");
-      }
+      Grace.check(grace);
       if (!open || core.isClosed()) {
         close(); // nothing to drain: the node is gone with the session, or already deleted
         return;
@@ -649,12 +645,8 @@ final class Registrar {
         // Still leave: staying registered as UP because ZooKeeper is slow helps nobody.
         log.warn("could not mark {} draining ({}); deregistering after the grace anyway", path, e.getMessage());
       }
-      if (!grace.isZero() && open && !core.isClosed()) {
-        try {
-          Thread.sleep(grace.toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt(); // cut the grace short, but still deregister
-        }
+      if (open && !core.isClosed()) {
+        Grace.waitOut(grace);
       }
       close();
     }

@@ -16,6 +16,7 @@ import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * ZooKeeper operations on one handle, each bounded by a timeout.
@@ -53,16 +54,9 @@ public final class ZkOps {
   /** Reads a node; completes with {@code null} if it does not exist. */
   public static CompletableFuture<NodeData> getData(ZooKeeper zk, String path) {
     CompletableFuture<NodeData> f = new CompletableFuture<>();
-    zk.getData(path, false, (rc, p, ctx, data, stat) -> {
-      Code code = Code.get(rc);
-      if (code == Code.OK) {
-        f.complete(new NodeData(data == null ? new byte[0] : data, stat));
-      } else if (code == Code.NONODE) {
-        f.complete(null);
-      } else {
-        f.completeExceptionally(KeeperException.create(code, p));
-      }
-    }, null);
+    zk.getData(path, false, (rc, p, ctx, data, stat) ->
+        completeOrNull(f, rc, p, rc == Code.OK.intValue() ? new NodeData(data == null ? new byte[0] : data, stat) : null),
+        null);
     return f;
   }
 
@@ -72,32 +66,15 @@ public final class ZkOps {
   /** Checks a node; completes with its stat, or {@code null} if it does not exist. */
   public static CompletableFuture<Stat> exists(ZooKeeper zk, String path) {
     CompletableFuture<Stat> f = new CompletableFuture<>();
-    zk.exists(path, false, (rc, p, ctx, stat) -> {
-      Code code = Code.get(rc);
-      if (code == Code.OK) {
-        f.complete(stat);
-      } else if (code == Code.NONODE) {
-        f.complete(null);
-      } else {
-        f.completeExceptionally(KeeperException.create(code, p));
-      }
-    }, null);
+    zk.exists(path, false, (rc, p, ctx, stat) -> completeOrNull(f, rc, p, stat), null);
     return f;
   }
 
   /** Lists a node's children; completes with {@code null} if the node does not exist. */
   public static CompletableFuture<Children> getChildren(ZooKeeper zk, String path) {
     CompletableFuture<Children> f = new CompletableFuture<>();
-    zk.getChildren(path, false, (rc, p, ctx, children, stat) -> {
-      Code code = Code.get(rc);
-      if (code == Code.OK) {
-        f.complete(new Children(children, stat));
-      } else if (code == Code.NONODE) {
-        f.complete(null);
-      } else {
-        f.completeExceptionally(KeeperException.create(code, p));
-      }
-    }, null);
+    zk.getChildren(path, false, (rc, p, ctx, children, stat) ->
+        completeOrNull(f, rc, p, rc == Code.OK.intValue() ? new Children(children, stat) : null), null);
     return f;
   }
 
@@ -170,6 +147,15 @@ public final class ZkOps {
       f.completeExceptionally(KeeperException.create(code, p));
     }, null);
     return f;
+  }
+
+  /** As {@link #complete}, but a missing node completes with null rather than exceptionally. */
+  private static <T> void completeOrNull(CompletableFuture<T> f, int rc, String path, @Nullable T value) {
+    if (Code.get(rc) == Code.NONODE) {
+      f.complete(null);
+    } else {
+      complete(f, rc, path, value);
+    }
   }
 
   private static <T> void complete(CompletableFuture<T> f, int rc, String path, T value) {

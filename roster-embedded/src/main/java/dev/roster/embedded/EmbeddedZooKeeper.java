@@ -6,17 +6,14 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.zookeeper.server.ContainerManager;
 import org.apache.zookeeper.server.NIOServerCnxnFactory;
 import org.apache.zookeeper.server.persistence.FileTxnSnapLog;
@@ -254,7 +251,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
       closed = true;
       stop();
       if (temporaryDataDir) {
-        deleteRecursively(dataDir);
+        Directories.deleteQuietly(dataDir, "ZooKeeper's temporary data directory");
       }
     }
   }
@@ -459,19 +456,6 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return (int) Math.min(Integer.MAX_VALUE, 5L * tickTimeMs);
   }
 
-  private static void deleteRecursively(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    } catch (IOException | UncheckedIOException e) {
-      // The server is already down; a leftover temporary directory is not worth failing for.
-      LOG.warn("could not delete ZooKeeper's temporary data directory {}", root, e);
-    }
-  }
 
   /**
    * Settings for an {@link EmbeddedZooKeeper}. Every setting has a default; {@link #start()}
@@ -598,20 +582,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      */
     public EmbeddedZooKeeper start() {
       boolean temporary = dataDir == null;
-      Path dir;
-      try {
-        dir =
-            temporary
-                ? Files.createTempDirectory("roster-zookeeper-")
-                : Files.createDirectories(dataDir);
-      } catch (IOException e) {
-        throw new UncheckedIOException(
-            "cannot create ZooKeeper's data directory "
-                + (temporary ? "in " + System.getProperty("java.io.tmpdir") : dataDir)
-                + ": "
-                + e.getMessage(),
-            e);
-      }
+      Path dir = Directories.create(dataDir, "roster-zookeeper-", "ZooKeeper's data directory");
       try {
         EmbeddedZooKeeper zk = new EmbeddedZooKeeper(this, dir, temporary);
         synchronized (zk.lifecycle) {
@@ -620,7 +591,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return zk;
       } catch (RuntimeException e) {
         if (temporary) {
-          deleteRecursively(dir);
+          Directories.deleteQuietly(dir, "ZooKeeper's temporary data directory");
         }
         throw e;
       }

@@ -351,7 +351,7 @@ public final class LocalEnsemble implements AutoCloseable {
     }
     directoryLock.release();
     if (temporaryBaseDir) {
-      deleteRecursively(baseDir);
+      Directories.deleteQuietly(baseDir, "the ensemble's temporary directory");
     }
     LOG.debug("ensemble in {} closed", baseDir);
   }
@@ -738,7 +738,7 @@ public final class LocalEnsemble implements AutoCloseable {
       }
     }
     if (temporaryBaseDir) {
-      deleteRecursively(baseDir);
+      Directories.deleteQuietly(baseDir, "the ensemble's temporary directory");
     }
   }
 
@@ -822,19 +822,6 @@ public final class LocalEnsemble implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
-    } catch (IOException | UncheckedIOException e) {
-      // The members are already gone; a leftover temporary directory is not worth failing for.
-      LOG.warn("could not delete the ensemble's temporary directory {}", root, e);
-    }
-  }
 
   /**
    * One server of a {@link LocalEnsemble}: a child JVM with its own configuration, data
@@ -1468,27 +1455,14 @@ public final class LocalEnsemble implements AutoCloseable {
               clientPorts,
               freePorts);
       boolean temporary = baseDir == null;
-      Path dir;
-      try {
-        dir =
-            temporary
-                ? Files.createTempDirectory("roster-ensemble-")
-                : Files.createDirectories(
-                    Objects.requireNonNull(baseDir).toAbsolutePath().normalize());
-      } catch (IOException e) {
-        throw new UncheckedIOException(
-            "cannot create the ensemble's directory "
-                + (temporary ? "in " + System.getProperty("java.io.tmpdir") : baseDir)
-                + ": "
-                + e.getMessage(),
-            e);
-      }
+      Path dir = Directories.create(temporary ? null : Objects.requireNonNull(baseDir).toAbsolutePath().normalize(),
+          "roster-ensemble-", "the ensemble's directory");
       DirectoryLock lock;
       try {
         lock = DirectoryLock.acquire(dir);
       } catch (RuntimeException e) {
         if (temporary) {
-          deleteRecursively(dir);
+          Directories.deleteQuietly(dir, "the ensemble's temporary directory");
         }
         throw e;
       }
@@ -1498,7 +1472,7 @@ public final class LocalEnsemble implements AutoCloseable {
       } catch (RuntimeException e) {
         lock.release();
         if (temporary) {
-          deleteRecursively(dir);
+          Directories.deleteQuietly(dir, "the ensemble's temporary directory");
         }
         throw e;
       }
