@@ -149,6 +149,7 @@ public final class Roster implements AutoCloseable {
     private double massRemovalThreshold = 1.0;
     private Duration massRemovalConfirmation;
     private java.nio.file.Path snapshotDirectory;
+    private java.util.concurrent.Executor eventExecutor;
 
     private Builder() {}
 
@@ -218,6 +219,18 @@ public final class Roster implements AutoCloseable {
     }
 
     /**
+     * Where listener callbacks run: the {@link RosterEventListener}, every {@link
+     * ServiceListener}, health listeners and stages chained on {@link ServiceView#whenReady()}.
+     * Default: one daemon thread of this Roster's own. With an executor of yours they still
+     * run one at a time and in order (they are queued, and handed to it one by one); Roster
+     * does not shut it down. See {@link RosterEventListener} for what a callback may do.
+     */
+    public Builder eventExecutor(java.util.concurrent.Executor executor) {
+      this.eventExecutor = Objects.requireNonNull(executor, "event executor");
+      return this;
+    }
+
+    /**
      * Whether {@link #build()} fails when ZooKeeper cannot be reached within the connection
      * timeout; default true. With false, {@code build()} returns anyway and the Roster keeps
      * connecting in the background: views serve their {@link #snapshotDirectory local
@@ -271,7 +284,8 @@ public final class Roster implements AutoCloseable {
       RosterConfig config = new RosterConfig(connectString, basePath, sessionTimeout, connectionTimeout,
           operationTimeout != null ? operationTimeout : connectionTimeout, codec, maxInstanceBytes,
           eventListener, failFast, massRemovalThreshold,
-          massRemovalConfirmation != null ? massRemovalConfirmation : sessionTimeout, snapshotDirectory);
+          massRemovalConfirmation != null ? massRemovalConfirmation : sessionTimeout, snapshotDirectory,
+          eventExecutor);
       RosterCore core = new RosterCore(config);
       core.start();
       return new Roster(core);

@@ -4,8 +4,29 @@ package dev.roster;
  * Observes what a {@link Roster} does, for metrics and logs. Every method has a no-op
  * default, so implement only what you need.
  *
- * <p>Called from Roster's internal threads; implementations must be fast, thread-safe and
- * must not block. An exception thrown here is logged and ignored.
+ * <h2>Threading: the event path</h2>
+ *
+ * <p>Every callback of a Roster — this listener's, every {@link ServiceListener}'s, every
+ * {@link dev.roster.health.HealthListener}'s, and stages chained on {@link
+ * ServiceView#whenReady()} — runs on one event path per Roster: its own daemon thread, or the
+ * executor given to {@link Roster.Builder#eventExecutor}, one callback at a time, in the
+ * order the events happened. An event is queued after the state change it reports, and never
+ * while Roster holds a lock, so a callback sees the state it is told of (told CONNECTED,
+ * {@link Roster#isConnected()} is true unless the connection was lost again since).
+ *
+ * <p>What a callback may do: read anything; call any Roster method, blocking ones included
+ * ({@code register}, {@code Registration.update} and {@code close}, {@code Roster.close}):
+ * they wait for Roster's internal contexts, never for the event path, so they finish as they
+ * would on any other thread. Later events wait meanwhile, so keep callbacks short, and hand
+ * long work to a thread of your own. What a callback throws, {@link Error}s included, is
+ * logged and stops neither other listeners nor later events.
+ *
+ * <p>What Roster refuses: a blocking Roster method called on one of Roster's internal
+ * contexts (where no user code runs, except a custom codec's) fails at once with an {@link
+ * IllegalStateException} saying why, instead of waiting for itself until it times out.
+ *
+ * <p>{@link Roster#close()} delivers what is still queued, CLOSED last, before it returns
+ * (waiting at most the operation timeout), unless it is called from a callback.
  */
 public interface RosterEventListener {
 

@@ -23,8 +23,15 @@ public interface ServiceView extends AutoCloseable {
   String service();
 
   /**
-   * Completes with this view once the first complete read is done (with an empty list for
-   * a service that has no node yet). Completes exceptionally if the view is closed first.
+   * Completes with this view once it first has a list to serve: the first complete read of
+   * ZooKeeper (with an empty list for a service that has no node yet), or, with a {@link
+   * Roster.Builder#snapshotDirectory snapshot directory}, the local snapshot read at start —
+   * then {@link #isStale()} is still true until ZooKeeper is read. Completes exceptionally if
+   * the view is closed first.
+   *
+   * <p>It is completed on the Roster's event path, so stages chained on it without an
+   * executor run there, like listeners (or on the calling thread if it is already complete).
+   * Each call returns a new future: completing or cancelling it affects nobody else.
    */
   CompletableFuture<ServiceView> whenReady();
 
@@ -55,7 +62,8 @@ public interface ServiceView extends AutoCloseable {
 
   /**
    * Adds a listener. If the view is ready, the listener first receives the current
-   * instances as one change of additions.
+   * instances as one change of additions (and {@link ServiceListener#onStale} if the view is
+   * stale then). It runs on the Roster's event path; see {@link ServiceListener}.
    *
    * @return a handle whose {@code close()} removes the listener
    */

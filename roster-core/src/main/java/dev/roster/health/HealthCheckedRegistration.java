@@ -1,6 +1,7 @@
 package dev.roster.health;
 
 import dev.roster.Registration;
+import dev.roster.Subscription;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,4 +40,12 @@ public interface HealthCheckedRegistration extends Registration {
 
   /** The result of the latest check, or {@code null} before the first one finished. */
   HealthCheck.@Nullable Result lastResult();
+
+  /**
+   * Adds a listener told of every change of verdict (and of every check, if it wants), so
+   * that nobody needs to poll {@link #isHealthy()}.
+   *
+   * @return a handle whose {@code close()} removes the listener
+   */
+  Subscription addListener(HealthListener listener);
 }

@@ -1,19 +1,19 @@
 package dev.roster.internal;
 
 import dev.roster.Registration;
-import dev.roster.RosterException;
 import dev.roster.ServiceInstance;
+import dev.roster.Subscription;
 import dev.roster.health.HealthCheck;
 import dev.roster.health.HealthCheckedRegistration;
+import dev.roster.health.HealthListener;
 import dev.roster.health.HealthPolicy;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -63,6 +63,7 @@ final class HealthMonitor implements HealthCheckedRegistration {
   private int failures;
   private @Nullable ScheduledFuture<?> removal;
   private int episode;
+  private final List<HealthListener> listeners = new CopyOnWriteArrayList<>();
 
   HealthMonitor(HealthRunner runner, ServiceInstance instance, HealthCheck check, HealthPolicy policy, String path) {
     this.runner = runner;
@@ -72,7 +73,8 @@ final class HealthMonitor implements HealthCheckedRegistration {
     this.policy = policy;
     this.path = path;
     this.name = instance.service() + "/" + instance.id();
-    this.ctx = new SerialExecutor(runner.workers, "roster-health-" + name);
+    // Not one of the contexts that refuse blocking calls: it registers through the registrar.
+    this.ctx = new SerialExecutor(runner.workers, "roster-health-" + name, false);
   }
 
   void start() {
@@ -199,6 +201,9 @@ final class HealthMonitor implements HealthCheckedRegistration {
     if (stopped || state == State.DRAINED || state == State.CLOSED) {
       return;
     }
+    for (HealthListener l : listeners) {
+      core.events().execute(() -> l.onCheck(this, result));
+    }
     log.debug("{}: health check {} ({})", name, result.healthy() ? "passed" : "failed", result.reason());
     if (result.healthy()) {
       failures = 0;
@@ -230,6 +235,7 @@ final class HealthMonitor implements HealthCheckedRegistration {
       }
       state = State.UP;
       healthy = true;
+      tell(true, result);
     } catch (RuntimeException e) {
       // successes stays at rise, so the next passing check tries again.
       log.warn("{} is healthy but could not be registered: {}; trying again after the next check", name,
@@ -240,6 +246,7 @@ final class HealthMonitor implements HealthCheckedRegistration {
   private void down(HealthCheck.Result result) {
     healthy = false;
     state = State.DRAINING;
+    tell(false, result);
     int ep = ++episode;
     Duration grace = policy.drainGrace();
     log.warn("{} failed {} health checks in a row ({}); draining, deregistering in {} ms", name, policy.fall(),
@@ -277,6 +284,31 @@ final class HealthMonitor implements HealthCheckedRegistration {
     }
   }
 
+  /** Queues a change of verdict for the listeners, after the state changed. */
+  private void tell(boolean nowHealthy, HealthCheck.Result result) {
+    for (HealthListener l : listeners) {
+      core.events().execute(() -> l.onHealthChanged(this, nowHealthy, result));
+    }
+  }
+
+  @Override
+  public Subscription addListener(HealthListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    HealthListener entry = new HealthListener() { // its own identity: the same listener twice is two entries
+      @Override
+      public void onHealthChanged(HealthCheckedRegistration r, boolean h, HealthCheck.Result res) {
+        listener.onHealthChanged(r, h, res);
+      }
+
+      @Override
+      public void onCheck(HealthCheckedRegistration r, HealthCheck.Result res) {
+        listener.onCheck(r, res);
+      }
+    };
+    listeners.add(entry);
+    return () -> listeners.remove(entry);
+  }
+
   private void cancelRemoval() {
     ScheduledFuture<?> f = removal;
     removal = null;
@@ -288,6 +320,12 @@ final class HealthMonitor implements HealthCheckedRegistration {
 
   private static ServiceInstance draining(ServiceInstance instance) {
     return instance.toBuilder().status(ServiceInstance.Status.DRAINING).build();
+  }
+
+  /** The Roster is closing: stop checking; the session's end removes the node. */
+  void closedWithRoster() {
+    open = false;
+    stop();
   }
 
   /** Stops checking: no new check starts, and one that is running is interrupted. */
@@ -313,32 +351,13 @@ final class HealthMonitor implements HealthCheckedRegistration {
 
   /** Runs {@code task} on the context and waits for it, bounded, passing on what it throws. */
   private <T> T call(String what, Supplier<T> task) {
+    Threads.refuseBlocking("HealthCheckedRegistration." + what + "()");
     if (core.isClosed()) {
       throw new IllegalStateException("this Roster is closed");
     }
-    CompletableFuture<T> f = new CompletableFuture<>();
-    ctx.execute(() -> {
-      try {
-        f.complete(task.get());
-      } catch (Throwable t) {
-        f.completeExceptionally(t);
-      }
-    });
     // The context may be in the middle of a registration, which is bounded by the operation timeout.
-    long wait = 2 * core.config().operationTimeout().toMillis() + 1000;
-    try {
-      return f.get(wait, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RosterException("interrupted while waiting to " + what + " " + path, e);
-    } catch (TimeoutException e) {
-      throw new RosterException("could not " + what + " " + path + " within " + wait + " ms");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new RosterException("could not " + what + " " + path, e.getCause());
-    }
+    Duration wait = core.config().operationTimeout().multipliedBy(2).plusSeconds(1);
+    return ContextCall.run(ctx, wait, what + " " + path, task);
   }
 
   @Override
@@ -353,13 +372,7 @@ final class HealthMonitor implements HealthCheckedRegistration {
     if (!open) {
       throw new IllegalStateException("registration " + path + " is closed");
     }
-    ServiceInstance current = desired;
-    if (!next.service().equals(current.service()) || !next.id().equals(current.id())) {
-      throw new IllegalArgumentException("instance " + Validation.quote(next.service() + "/" + next.id())
-          + ": must keep the service and id of the registration (" + name + "); register a new instance instead");
-    }
-    next.validate();
-    core.encode(next); // the size check, before anything changes
+    core.checkUpdate(desired, next); // before anything changes
     call("update", () -> {
       if (state == State.CLOSED) {
         throw new IllegalStateException("registration " + path + " is closed");
@@ -401,23 +414,7 @@ final class HealthMonitor implements HealthCheckedRegistration {
 
   @Override
   public void close(Duration grace) {
-    Grace.check(grace);
-    if (!open) {
-      return;
-    }
-    boolean registered = false;
-    if (!core.isClosed()) {
-      try {
-        registered = drainAndCheckRegistered();
-      } catch (RuntimeException e) {
-        registered = inner != null;
-        log.warn("could not mark {} draining ({}); deregistering after the grace anyway", path, e.getMessage());
-      }
-    }
-    if (registered) {
-      Grace.waitOut(grace);
-    }
-    close();
+    Grace.leave(this, core, path, grace, this::drainAndCheckRegistered, () -> inner != null);
   }
 
   @Override

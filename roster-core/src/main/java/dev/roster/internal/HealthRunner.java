@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,10 +32,14 @@ final class HealthRunner {
   HealthRunner(RosterCore core) {
     this.core = core;
     int n = RUNNERS.incrementAndGet();
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("roster-health-" + n + "-timer"));
-    this.workers = Executors.newCachedThreadPool(daemon("roster-health-" + n + "-worker-"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(Threads.daemon("roster-health-" + n + "-timer-"));
+    this.workers = Executors.newCachedThreadPool(Threads.daemon("roster-health-" + n + "-worker-"));
   }
 
+  /**
+   * Starts a health-checked registration. Called under the Roster's health lock, together
+   * with {@link #close}, so a registration is either refused or stopped by close().
+   */
   HealthCheckedRegistration register(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
     String path = core.instancePath(instance.service(), instance.id());
     HealthMonitor monitor = new HealthMonitor(this, instance, check, policy, path);
@@ -55,19 +58,10 @@ final class HealthRunner {
   /** Stops every check and the threads; the Roster's session end removes the nodes. */
   void close() {
     for (HealthMonitor m : List.copyOf(byPath.values())) {
-      m.stop();
+      m.closedWithRoster();
     }
     byPath.clear();
     scheduler.shutdownNow();
     workers.shutdownNow();
-  }
-
-  private static ThreadFactory daemon(String prefix) {
-    AtomicInteger count = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix.endsWith("-") ? prefix + count.incrementAndGet() : prefix);
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

@@ -17,4 +17,5 @@ public record RosterConfig(
     boolean failFast,
     double massRemovalThreshold,
     Duration massRemovalConfirmation,
-    java.nio.file.@org.jspecify.annotations.Nullable Path snapshotDirectory) {}
+    java.nio.file.@org.jspecify.annotations.Nullable Path snapshotDirectory,
+    java.util.concurrent.@org.jspecify.annotations.Nullable Executor eventExecutor) {}

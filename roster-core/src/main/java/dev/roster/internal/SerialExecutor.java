@@ -19,13 +19,21 @@ public final class SerialExecutor implements Executor {
 
   private final Executor delegate;
   private final String name;
+  /** True for Roster's own working contexts, on which blocking calls are refused (see {@link Threads}). */
+  private final boolean internal;
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean running = new AtomicBoolean();
   private volatile Thread runner;
 
+  /** A context of Roster's own, on which blocking Roster calls are refused. */
   public SerialExecutor(Executor delegate, String name) {
+    this(delegate, name, true);
+  }
+
+  SerialExecutor(Executor delegate, String name, boolean internal) {
     this.delegate = delegate;
     this.name = name;
+    this.internal = internal;
   }
 
   @Override
@@ -53,6 +61,9 @@ public final class SerialExecutor implements Executor {
 
   private void drain() {
     runner = Thread.currentThread();
+    if (internal) {
+      Threads.enter(name);
+    }
     try {
       Runnable task;
       while ((task = queue.poll()) != null) {
@@ -63,6 +74,9 @@ public final class SerialExecutor implements Executor {
         }
       }
     } finally {
+      if (internal) {
+        Threads.leave();
+      }
       runner = null;
       running.set(false);
     }

@@ -1,5 +1,6 @@
 package dev.roster.internal;
 
+import dev.roster.ServiceChange;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceListener;
 import dev.roster.ServiceView;
@@ -17,20 +18,63 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One caller's handle on a shared {@link ServiceViewImpl}. Closing it removes the listeners
+ * One caller's handle on a shared {@link SharedView}. Closing it removes the listeners
  * it added and releases one reference; the watch ends with the last reference.
  */
 final class ViewHandle implements ServiceView {
   private final RosterCore core;
-  private final ServiceViewImpl view;
+  private final SharedView view;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Set<ServiceListener> listeners = ConcurrentHashMap.newKeySet();
-  private final CompletableFuture<ServiceView> ready;
+  private final Set<Subscriber> listeners = ConcurrentHashMap.newKeySet();
+  private final CompletableFuture<ServiceView> ready = new CompletableFuture<>();
 
-  ViewHandle(RosterCore core, ServiceViewImpl view) {
+  ViewHandle(RosterCore core, SharedView view) {
     this.core = core;
     this.view = view;
-    this.ready = view.ready.thenApply(v -> this);
+    // Completed on the event path, so that stages chained on it run there, like listeners,
+    // and never on the view's context.
+    view.ready.whenComplete((v, error) -> core.events().execute(() -> {
+      if (error == null) {
+        ready.complete(this);
+      } else {
+        ready.completeExceptionally(error);
+      }
+    }));
+  }
+
+  /**
+   * One listener added through this handle: the same listener object added twice is two
+   * subscriptions, and one that is removed receives nothing more, even what was already queued.
+   */
+  static final class Subscriber {
+    private final ServiceListener listener;
+    private volatile boolean active = true;
+
+    Subscriber(ServiceListener listener) {
+      this.listener = listener;
+    }
+
+    void change(ServiceChange change) {
+      if (active) {
+        listener.onChange(change);
+      }
+    }
+
+    void stale(String service, Instant since) {
+      if (active) {
+        listener.onStale(service, since);
+      }
+    }
+
+    void fresh(String service) {
+      if (active) {
+        listener.onFresh(service);
+      }
+    }
+
+    void cancel() {
+      active = false;
+    }
   }
 
   @Override
@@ -75,11 +119,11 @@ final class ViewHandle implements ServiceView {
     if (closed.get()) {
       throw new IllegalStateException("view of " + view.service + " is closed");
     }
-    // Wrap, so the same listener object added twice is two subscriptions.
-    ServiceListener entry = listener::onChange;
+    Subscriber entry = new Subscriber(listener);
     listeners.add(entry);
     view.addListener(entry);
     return () -> {
+      entry.cancel();
       if (listeners.remove(entry)) {
         view.removeListener(entry);
       }
@@ -102,7 +146,8 @@ final class ViewHandle implements ServiceView {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      for (ServiceListener l : listeners) {
+      for (Subscriber l : listeners) {
+        l.cancel();
         view.removeListener(l);
       }
       listeners.clear();

@@ -47,10 +47,6 @@ final class ViewSnapshots {
         .resolve(URLEncoder.encode(service, StandardCharsets.UTF_8) + ".json");
   }
 
-  Path file() {
-    return file;
-  }
-
   /** The nodes of the last snapshot, or null when there is none or it cannot be used. */
   @Nullable Map<String, byte[]> load() {
     byte[] bytes;

@@ -2,14 +2,12 @@ package dev.roster.internal;
 
 import dev.roster.ServiceChange;
 import dev.roster.ServiceInstance;
-import dev.roster.ServiceListener;
 import dev.roster.codec.InstanceFormatException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The shared state behind every {@code ServiceView} handle of one service.
+ * The shared state behind every {@code ServiceView} handle of one service (each handle is a
+ * {@link ViewHandle}).
  *
  * <p>How it stays exact with O(1) reads per change: one persistent recursive watch on the
  * service node delivers created, changed and deleted events for each instance node, each
@@ -40,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * serving its last list, marked stale.
  *
  * <p>All of this runs on one serial context; readers see a volatile immutable snapshot.
+ * Listeners are called on the Roster's event path, after the snapshot they are handed has
+ * been published, and are told when the view goes stale and fresh again.
  */
-final class ServiceViewImpl {
-  private static final Logger log = LoggerFactory.getLogger(ServiceViewImpl.class);
+final class SharedView {
+  private static final Logger log = LoggerFactory.getLogger(SharedView.class);
   private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
 
   /** What readers see: every instance sorted by id, and those that are up. */
@@ -78,7 +79,7 @@ final class ServiceViewImpl {
   /** Orders the stale/fresh transitions of the connection thread and the view's context. */
   private final Object staleLock = new Object();
   final CompletableFuture<Void> ready = new CompletableFuture<>();
-  private final List<ServiceListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<ViewHandle.Subscriber> listeners = new CopyOnWriteArrayList<>();
 
   // Context only.
   private final Map<String, Entry> entries = new HashMap<>();
@@ -87,14 +88,14 @@ final class ServiceViewImpl {
   private boolean closed;
   private boolean snapshotDirty;
   private boolean resyncScheduled;
-  private int resyncFailures;
+  private final Backoff resyncBackoff = new Backoff(Duration.ofMillis(250), 6);
   private boolean snapshotWriteScheduled;
   private final ViewSnapshots snapshots;
   int refs; // guarded by core's view lock
 
   private final Watcher watcher = this::onWatchEvent;
 
-  ServiceViewImpl(RosterCore core, String service, SerialExecutor ctx) {
+  SharedView(RosterCore core, String service, SerialExecutor ctx) {
     this.core = core;
     this.service = service;
     this.path = core.servicePath(service);
@@ -135,10 +136,14 @@ final class ServiceViewImpl {
 
   /** Called from the connection thread when the connection is in doubt. */
   void onSuspended() {
+    Instant since = null;
     synchronized (staleLock) {
       suspensions.incrementAndGet();
       if (staleSince == null) {
-        staleSince = Instant.now();
+        since = Instant.now();
+        staleSince = since;
+        // Queued under the lock, so that stale and fresh reach listeners in the order they happened.
+        tellStale(since);
       }
     }
   }
@@ -146,9 +151,21 @@ final class ServiceViewImpl {
   /** Marks the view fresh unless the connection was in doubt since {@code suspendedBefore}. */
   private void markFresh(int suspendedBefore) {
     synchronized (staleLock) {
-      if (suspensions.get() == suspendedBefore && core.isConnected()) {
+      if (suspensions.get() == suspendedBefore && core.isConnected() && staleSince != null) {
         staleSince = null;
+        // Only for a view that listeners saw stale: the first read of a new view is no news.
+        if (ready.isDone()) {
+          for (ViewHandle.Subscriber l : listeners) {
+            core.events().execute(() -> l.fresh(service));
+          }
+        }
       }
+    }
+  }
+
+  private void tellStale(Instant since) {
+    for (ViewHandle.Subscriber l : listeners) {
+      core.events().execute(() -> l.stale(service, since));
     }
   }
 
@@ -157,20 +174,27 @@ final class ServiceViewImpl {
     ctx.execute(() -> resync(false));
   }
 
-  void addListener(ServiceListener listener) {
+  void addListener(ViewHandle.Subscriber listener) {
     ctx.execute(() -> {
       if (closed) {
         return;
       }
-      listeners.add(listener);
       Snapshot s = snapshot;
       if (ready.isDone() && !s.all().isEmpty()) {
-        deliver(listener, new ServiceChange(service, s.all(), List.of(), List.of(), s.all()));
+        ServiceChange now = new ServiceChange(service, s.all(), List.of(), List.of(), s.all());
+        core.events().execute(() -> listener.change(now));
+      }
+      synchronized (staleLock) {
+        listeners.add(listener);
+        Instant since = staleSince;
+        if (since != null && ready.isDone()) {
+          core.events().execute(() -> listener.stale(service, since)); // serving a snapshot, or disconnected
+        }
       }
     });
   }
 
-  void removeListener(ServiceListener listener) {
+  void removeListener(ViewHandle.Subscriber listener) {
     listeners.remove(listener);
     // Again on the context, in case the add is still queued there.
     ctx.execute(() -> listeners.remove(listener));
@@ -348,7 +372,7 @@ final class ServiceViewImpl {
       scheduleResync();
       return;
     }
-    resyncFailures = 0;
+    resyncBackoff.reset();
     core.events().viewRead(service, true, 1 + children.size());
 
     Map<String, Entry> next = new HashMap<>();
@@ -377,7 +401,7 @@ final class ServiceViewImpl {
       log.warn("re-reading {} would remove {} of {} instances; holding the list for {} ms to confirm",
           service, removed.size(), entries.size(), wait.toMillis());
       core.events().massRemovalHeld(service, removed.size(), entries.size());
-      core.schedule(wait, () -> ctx.execute(() -> resync(true)));
+      core.timer().schedule(wait, () -> ctx.execute(() -> resync(true)));
       return;
     }
     if (confirming) {
@@ -404,9 +428,7 @@ final class ServiceViewImpl {
       return;
     }
     resyncScheduled = true;
-    long base = 250L << Math.min(resyncFailures++, 6);
-    long delay = base / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(base);
-    core.schedule(Duration.ofMillis(delay), () -> ctx.execute(() -> {
+    core.timer().schedule(resyncBackoff.next(), () -> ctx.execute(() -> {
       resyncScheduled = false;
       if (core.isConnected()) {
         resync(false);
@@ -427,8 +449,8 @@ final class ServiceViewImpl {
     snapshot = s;
     scheduleSnapshotWrite();
     ServiceChange change = new ServiceChange(service, sorted(added), sorted(removed), sorted(updated), s.all());
-    for (ServiceListener l : listeners) {
-      deliver(l, change);
+    for (ViewHandle.Subscriber l : listeners) {
+      core.events().execute(() -> l.change(change));
     }
   }
 
@@ -437,14 +459,6 @@ final class ServiceViewImpl {
       list.sort(BY_ID);
     }
     return list;
-  }
-
-  private void deliver(ServiceListener listener, ServiceChange change) {
-    try {
-      listener.onChange(change);
-    } catch (Throwable t) {
-      log.warn("listener {} of {} threw; other listeners still run", listener, service, t);
-    }
   }
 
   /** Starts from the local snapshot, marked stale. Context only. */
@@ -476,7 +490,7 @@ final class ServiceViewImpl {
     if (!snapshotWriteScheduled) {
       snapshotWriteScheduled = true;
       // Coalesce bursts of changes into one write.
-      core.schedule(Duration.ofMillis(200), () -> ctx.execute(this::writeSnapshot));
+      core.timer().schedule(Duration.ofMillis(200), () -> ctx.execute(this::writeSnapshot));
     }
   }
 
@@ -489,10 +503,5 @@ final class ServiceViewImpl {
     Map<String, byte[]> nodes = new java.util.TreeMap<>();
     entries.forEach((child, entry) -> nodes.put(child, entry.data()));
     snapshots.write(nodes, lastZxid);
-  }
-
-  /** For tests and diagnostics: node names currently skipped, with why. Context only. */
-  Map<String, String> skippedSnapshot() {
-    return new LinkedHashMap<>(skipped);
   }
 }

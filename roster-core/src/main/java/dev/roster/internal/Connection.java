@@ -1,0 +1,221 @@
+package dev.roster.internal;
+
+import dev.roster.RosterEventListener.ConnectionState;
+import dev.roster.RosterException;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.ZooKeeper;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Roster's connection to ZooKeeper: the Curator client (which owns connecting,
+ * reconnecting and new sessions), the session of the moment, and its events.
+ *
+ * <p>Curator's connection events arrive on one serial context, in order; the connection
+ * state here is updated first, then the {@link Handler} is told, then the event is queued
+ * for listeners — so a listener told CONNECTED finds {@code isConnected()} true.
+ */
+final class Connection {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+  /** What the rest of the Roster does on connection events; called on the connection context. */
+  interface Handler {
+    /** A session began (the first, or one after expiry); called before anything else is told. */
+    void sessionStarted(long sessionId);
+
+    /** Connected or reconnected; registrations and views should converge with ZooKeeper. */
+    void reconcile();
+
+    /** The connection is in doubt. */
+    void suspended();
+  }
+
+  private final RosterConfig config;
+  private final Events events;
+  private final CuratorFramework curator;
+  private final SerialExecutor ctx;
+  private final Object lock = new Object();
+  private @Nullable Handler handler;
+  private volatile boolean connected;
+  private volatile long sessionId;
+  private volatile boolean closed;
+  private final PauseWatchdog watchdog;
+
+  Connection(RosterConfig config, Events events, Executor workers, Timer timer, ThreadFactory curatorThreads) {
+    this.config = config;
+    this.events = events;
+    this.ctx = new SerialExecutor(workers, "roster-connection");
+    this.watchdog = new PauseWatchdog(this, timer, config.sessionTimeout(), config.operationTimeout());
+    this.curator = CuratorFrameworkFactory.builder()
+        .connectString(config.connectString())
+        .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
+        .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
+        .retryPolicy(new ExponentialBackoffRetry(100, 29, 1000))
+        // The ensemble tracker rewrites the connect string from the servers' own config,
+        // which would bypass proxies and load balancers the user put in front of them.
+        .ensembleTracker(false)
+        .zookeeperFactory(new PromptReconnect())
+        .threadFactory(curatorThreads)
+        .build();
+  }
+
+  /** The serial context of connection events, also used for work that must follow them in order. */
+  SerialExecutor context() {
+    return ctx;
+  }
+
+  /**
+   * Connects, waiting up to the connection timeout.
+   *
+   * @return false if no connection was made in time
+   */
+  boolean start(Handler handler) {
+    this.handler = handler;
+    curator.getConnectionStateListenable().addListener((client, state) -> ctx.execute(() -> onState(state)));
+    watchdog.start();
+    curator.start();
+    boolean ok;
+    try {
+      ok = curator.blockUntilConnected((int) config.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RosterException("interrupted while connecting to ZooKeeper at " + config.connectString(), e);
+    }
+    if (ok) {
+      // Recorded now rather than when the CONNECTED event arrives, which can be late.
+      noteConnected();
+    }
+    return ok;
+  }
+
+  /**
+   * Records the connection and its session. On the connection context, and once on the
+   * thread that calls {@link #start}; the lock keeps the two from both announcing a session.
+   */
+  private void noteConnected() {
+    ZooKeeper zk = zooKeeperOrNull();
+    if (zk == null) {
+      return;
+    }
+    long sid = zk.getSessionId();
+    synchronized (lock) {
+      long previous = sessionId;
+      connected = curator.getZookeeperClient().isConnected();
+      if (connected) {
+        watchdog.handshake(); // a fresh handshake with the server settles any doubt
+      }
+      if (sid != 0 && sid != previous) {
+        handler.sessionStarted(sid);
+        sessionId = sid;
+        log.debug("session 0x{} (was 0x{})", Long.toHexString(sid), Long.toHexString(previous));
+        // Queued under the lock, so that it is queued before this connection's CONNECTED.
+        events.sessionStarted(previous, sid);
+      }
+      lock.notifyAll();
+    }
+  }
+
+  /** Connection events, on the connection context, in order. */
+  private void onState(org.apache.curator.framework.state.ConnectionState state) {
+    if (closed) {
+      return;
+    }
+    switch (state) {
+      case CONNECTED, RECONNECTED -> {
+        boolean wasConnected = connected;
+        long before = sessionId;
+        noteConnected();
+        boolean first = state == org.apache.curator.framework.state.ConnectionState.CONNECTED;
+        events.connectionStateChanged(first ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
+        // start() already recorded this connection; Curator's CONNECTED event often comes
+        // after the first registrations and views, which are current. Re-reading them all
+        // then would be wasted work on every client start.
+        if (!(first && wasConnected && before == sessionId)) {
+          handler.reconcile();
+        }
+      }
+      case SUSPENDED, LOST -> {
+        synchronized (lock) {
+          connected = false;
+        }
+        handler.suspended();
+        events.connectionStateChanged(state == org.apache.curator.framework.state.ConnectionState.LOST
+            ? ConnectionState.LOST : ConnectionState.SUSPENDED);
+      }
+      default -> { }
+    }
+  }
+
+  /** True while the client has a live connection (Curator's view, refreshed on every event). */
+  boolean isConnected() {
+    return connected && !closed && curator.getZookeeperClient().isConnected();
+  }
+
+  /** Waits up to {@code timeout} for a connection. */
+  boolean awaitConnected(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (!isConnected()) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0 || closed) {
+          return false;
+        }
+        try {
+          // Woken by noteConnected(); the cap covers a state change we were not told of.
+          TimeUnit.NANOSECONDS.timedWait(lock, Math.min(remaining, TimeUnit.MILLISECONDS.toNanos(50)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new RosterException("interrupted while waiting for ZooKeeper", e);
+        }
+      }
+      return true;
+    }
+  }
+
+  /** The ZooKeeper handle of the moment, or null while Curator has none. */
+  @Nullable ZooKeeper zooKeeperOrNull() {
+    if (closed) {
+      return null;
+    }
+    try {
+      return curator.getZookeeperClient().getZooKeeper();
+    } catch (Exception e) {
+      return null;
+    }
+  }
+
+  /**
+   * True when the current session can be trusted: connected, and no pause of this process
+   * since the last round trip (see {@link PauseWatchdog}).
+   */
+  boolean sessionTrusted() {
+    return isConnected() && watchdog.trusted();
+  }
+
+  /** The current session id, or 0 before the first connection. */
+  long sessionId() {
+    return sessionId;
+  }
+
+  /** Ends the session; every ephemeral node of it goes at once. */
+  void close() {
+    closed = true;
+    watchdog.stop();
+    try {
+      curator.close();
+    } catch (RuntimeException e) {
+      log.debug("closing the ZooKeeper client", e);
+    }
+    synchronized (lock) {
+      connected = false;
+      lock.notifyAll();
+    }
+  }
+}

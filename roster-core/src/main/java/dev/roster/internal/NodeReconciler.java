@@ -1,0 +1,250 @@
+package dev.roster.internal;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.KeeperException.Code;
+import org.apache.zookeeper.Op;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes registrations' nodes match them, acting on {@link NodeAction#decide}; runs on the
+ * registrar's context only.
+ *
+ * <p>Two paths share that decision. {@link #ensure} handles one registration: when the node
+ * is most likely missing (a new registration, a node deleted from outside) it creates first,
+ * with the self-healing watch sent in the same round trip, since a successful create proves
+ * the node is ours; otherwise it reads, decides and acts. {@link #pipelined} handles many at
+ * once after a reconnect: every watch and read is sent before the first answer is awaited,
+ * then every write.
+ */
+final class NodeReconciler {
+  private static final Logger log = LoggerFactory.getLogger(NodeReconciler.class);
+
+  /** The result of making one node right. */
+  record Outcome(Kind kind, long owner, @Nullable KeeperException error) {
+    enum Kind { OK, CONFLICT, RETRY, FAILED }
+
+    static final Outcome OK = new Outcome(Kind.OK, 0, null);
+
+    static Outcome conflict(long owner) {
+      return new Outcome(Kind.CONFLICT, owner, null);
+    }
+
+    static Outcome of(KeeperException e) {
+      return new Outcome(ZkOps.isConnectionProblem(e) ? Kind.RETRY : Kind.FAILED, 0, e);
+    }
+  }
+
+  private final RosterCore core;
+  private final Set<Long> ourSessions;
+
+  NodeReconciler(RosterCore core, Set<Long> ourSessions) {
+    this.core = core;
+    this.ourSessions = ourSessions;
+  }
+
+  /**
+   * Makes one registration's node right.
+   *
+   * @param createFirst try the create before reading: the node is most likely missing
+   */
+  Outcome ensure(RegistrationImpl reg, boolean createFirst) {
+    if (!reg.open) {
+      return Outcome.OK;
+    }
+    ZooKeeper zk = core.zooKeeperOrNull();
+    if (zk == null || !core.isConnected()) {
+      return Outcome.of(KeeperException.create(Code.CONNECTIONLOSS, reg.path));
+    }
+    long sid = zk.getSessionId();
+    noteSession(sid);
+    Duration timeout = core.config().operationTimeout();
+    try {
+      boolean create = createFirst;
+      CompletableFuture<Void> watch = null;
+      for (int attempt = 0; attempt < 8; attempt++) {
+        if (create) {
+          create = false;
+          CompletableFuture<String> created = ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL);
+          if (watch == null) {
+            watch = watch(zk, reg, sid); // pipelined behind the create: one round trip for both
+          }
+          try {
+            ZkOps.await(created, timeout);
+          } catch (KeeperException.NoNodeException e) {
+            createParents(zk, reg.path, timeout);
+            create = true;
+            continue;
+          } catch (KeeperException.NodeExistsException e) {
+            continue; // someone's node after all: read it and decide
+          }
+          ZkOps.await(watch, timeout);
+          done(reg, NodeAction.CREATE, sid, 0);
+          return Outcome.OK;
+        }
+        if (watch == null) {
+          watch = watch(zk, reg, sid);
+        }
+        ZkOps.NodeData node = ZkOps.await(ZkOps.getData(zk, reg.path), timeout);
+        long owner = node == null ? 0 : node.stat().getEphemeralOwner();
+        NodeAction action = NodeAction.decide(node == null ? null : node.data(), owner, sid, ourSessions, reg.data);
+        try {
+          switch (action) {
+            case CREATE -> {
+              create = true;
+              continue;
+            }
+            case KEEP -> { }
+            case SET_DATA -> reg.writtenZxid =
+                ZkOps.await(ZkOps.setData(zk, reg.path, reg.data, node.stat().getVersion()), timeout).getMzxid();
+            case REPLACE -> ZkOps.await(ZkOps.multi(zk, replace(reg, node.stat().getVersion())), timeout);
+            case CONFLICT -> {
+              ZkOps.await(watch, timeout); // so that its deletion is noticed and the registration made then
+              return Outcome.conflict(owner);
+            }
+          }
+        } catch (KeeperException.BadVersionException | KeeperException.NoNodeException
+            | KeeperException.NodeExistsException e) {
+          continue; // changed under us: read again
+        }
+        ZkOps.await(watch, timeout);
+        done(reg, action, sid, owner);
+        return Outcome.OK;
+      }
+      return Outcome.of(KeeperException.create(Code.OPERATIONTIMEOUT, reg.path));
+    } catch (KeeperException e) {
+      return Outcome.of(e);
+    }
+  }
+
+  /** What one pipelined write did, applied once everything has answered. */
+  private record Written(RegistrationImpl reg, NodeAction action, long oldOwner, @Nullable Throwable error) {}
+
+  /**
+   * {@link #ensure} for many registrations at once, all reads and then all writes pipelined.
+   *
+   * @return the registrations that need the one-by-one path (a race, a missing parent, a
+   *     conflict to report), or null on a connection problem
+   */
+  @Nullable List<RegistrationImpl> pipelined(ZooKeeper zk, long sid, List<RegistrationImpl> regs) {
+    noteSession(sid);
+    Duration timeout = core.config().operationTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<CompletableFuture<Void>> watches = new ArrayList<>();
+    List<CompletableFuture<ZkOps.NodeData>> reads = new ArrayList<>(regs.size());
+    for (RegistrationImpl reg : regs) {
+      if (reg.watchSession != sid) {
+        watches.add(watch(zk, reg, sid));
+      }
+      reads.add(ZkOps.getData(zk, reg.path));
+    }
+    List<RegistrationImpl> again = new ArrayList<>();
+    List<CompletableFuture<Written>> writes = new ArrayList<>();
+    try {
+      for (CompletableFuture<Void> w : watches) {
+        ZkOps.await(w, remaining(deadline));
+      }
+      for (int i = 0; i < regs.size(); i++) {
+        RegistrationImpl reg = regs.get(i);
+        ZkOps.NodeData node = ZkOps.await(reads.get(i), remaining(deadline));
+        if (!reg.open) {
+          continue;
+        }
+        long owner = node == null ? 0 : node.stat().getEphemeralOwner();
+        NodeAction action = NodeAction.decide(node == null ? null : node.data(), owner, sid, ourSessions, reg.data);
+        CompletableFuture<?> write = switch (action) {
+          case CREATE -> ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL);
+          case KEEP -> CompletableFuture.completedFuture(null);
+          case SET_DATA -> ZkOps.setData(zk, reg.path, reg.data, node.stat().getVersion())
+              .thenAccept(stat -> reg.writtenZxid = stat.getMzxid());
+          case REPLACE -> ZkOps.multi(zk, replace(reg, node.stat().getVersion()));
+          case CONFLICT -> null;
+        };
+        if (write == null) {
+          again.add(reg); // reported by the one-by-one path
+        } else {
+          writes.add(write.handle((r, err) -> new Written(reg, action, owner, err)));
+        }
+      }
+      for (CompletableFuture<Written> f : writes) {
+        Written w = ZkOps.await(f, remaining(deadline));
+        if (w.error() != null) {
+          Throwable cause = w.error() instanceof CompletionException ce ? ce.getCause() : w.error();
+          if (cause instanceof KeeperException ke && ZkOps.isConnectionProblem(ke)) {
+            return null;
+          }
+          again.add(w.reg());
+          continue;
+        }
+        done(w.reg(), w.action(), sid, w.oldOwner());
+      }
+    } catch (KeeperException e) {
+      if (ZkOps.isConnectionProblem(e)) {
+        return null;
+      }
+      return regs; // something unexpected: take the careful path for all
+    }
+    return again;
+  }
+
+  /** Records that the node is right on {@code sid}, and tells listeners what was done. */
+  private void done(RegistrationImpl reg, NodeAction action, long sid, long oldOwner) {
+    boolean recreated = reg.everCreated;
+    reg.everCreated = true;
+    reg.session = sid;
+    if (action == NodeAction.CREATE) {
+      if (recreated) {
+        log.info("re-created {} on session 0x{}", reg.path, Long.toHexString(sid));
+      }
+      core.events().registered(reg.instance, recreated);
+    } else if (action == NodeAction.REPLACE) {
+      log.info("replaced {} left by our earlier session 0x{} on session 0x{}", reg.path,
+          Long.toHexString(oldOwner), Long.toHexString(sid));
+      core.events().staleNodeReplaced(reg.instance, oldOwner);
+    }
+  }
+
+  private void noteSession(long sid) {
+    if (sid != 0) {
+      ourSessions.add(sid);
+    }
+  }
+
+  private static List<Op> replace(RegistrationImpl reg, int version) {
+    return List.of(
+        Op.delete(reg.path, version),
+        Op.create(reg.path, reg.data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL));
+  }
+
+  /** Adds the node's persistent watch once per session, for self-healing. */
+  private static CompletableFuture<Void> watch(ZooKeeper zk, RegistrationImpl reg, long sid) {
+    if (reg.watchSession == sid) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return ZkOps.addWatch(zk, reg.path, reg, false).thenRun(() -> reg.watchSession = sid);
+  }
+
+  private static void createParents(ZooKeeper zk, String path, Duration timeout) throws KeeperException {
+    for (int i = path.indexOf('/', 1); i > 0; i = path.indexOf('/', i + 1)) {
+      try {
+        ZkOps.await(ZkOps.create(zk, path.substring(0, i), new byte[0], CreateMode.CONTAINER), timeout);
+      } catch (KeeperException.NodeExistsException e) {
+        // made by someone else, or earlier: fine
+      }
+    }
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+  }
+}
