@@ -28,16 +28,16 @@ import org.jspecify.annotations.Nullable;
  */
 final class SelectorImpl implements Selector {
   /** A picker together with what it was built from. */
-  private record Built(SharedView.Snapshot snapshot, long ejectionVersion, boolean anyEjected,
+  private record Built(ViewContents snapshot, long ejectionVersion, boolean anyEjected,
       long nextReturn, Picker picker) {}
 
   private final String service;
-  private final Supplier<SharedView.Snapshot> snapshots;
+  private final Supplier<ViewContents> snapshots;
   private final Strategy strategy;
   private final @Nullable Ejector ejector;
   private volatile Built built;
 
-  SelectorImpl(String service, Supplier<SharedView.Snapshot> snapshots, Strategy strategy,
+  SelectorImpl(String service, Supplier<ViewContents> snapshots, Strategy strategy,
       @Nullable OutlierPolicy policy) {
     this.service = service;
     this.snapshots = snapshots;
@@ -47,7 +47,7 @@ final class SelectorImpl implements Selector {
   }
 
   private Built current() {
-    SharedView.Snapshot s = snapshots.get();
+    ViewContents s = snapshots.get();
     Built b = built;
     if (b.snapshot() != s || ejector != null && isStale(b, ejector)) {
       b = build(s, b);
@@ -61,7 +61,7 @@ final class SelectorImpl implements Selector {
         || b.anyEjected() && ejector.ticker().read() - b.nextReturn() >= 0;
   }
 
-  private Built build(SharedView.Snapshot s, @Nullable Built previous) {
+  private Built build(ViewContents s, @Nullable Built previous) {
     if (ejector == null) {
       return new Built(s, 0, false, 0, strategy.newPicker(s.up(), s.all()));
     }

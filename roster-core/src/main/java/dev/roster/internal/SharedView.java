@@ -46,21 +46,6 @@ final class SharedView {
   private static final Logger log = LoggerFactory.getLogger(SharedView.class);
   private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
 
-  /** What readers see: every instance sorted by id, and those that are up. */
-  record Snapshot(List<ServiceInstance> all, List<ServiceInstance> up) {
-    static final Snapshot EMPTY = new Snapshot(List.of(), List.of());
-
-    static Snapshot of(List<ServiceInstance> all) {
-      List<ServiceInstance> up = new ArrayList<>(all.size());
-      for (ServiceInstance i : all) {
-        if (i.isUp()) {
-          up.add(i);
-        }
-      }
-      return new Snapshot(List.copyOf(all), List.copyOf(up));
-    }
-  }
-
   /** One decoded node, its bytes (for the local snapshot) and the zxids that order it against watch events. */
   private record Entry(ServiceInstance instance, long czxid, long mzxid, byte[] data) {}
 
@@ -69,7 +54,7 @@ final class SharedView {
   private final RosterCore core;
   final SerialExecutor ctx;
 
-  volatile Snapshot snapshot = Snapshot.EMPTY;
+  volatile ViewContents snapshot = ViewContents.EMPTY;
   /** Since when the view is stale; null while fresh. One field, so the two never disagree. */
   private volatile Instant staleSince = Instant.now();
   private volatile int skippedCount;
@@ -179,7 +164,7 @@ final class SharedView {
       if (closed) {
         return;
       }
-      Snapshot s = snapshot;
+      ViewContents s = snapshot;
       if (ready.isDone() && !s.all().isEmpty()) {
         ServiceChange now = new ServiceChange(service, s.all(), List.of(), List.of(), s.all());
         core.events().execute(() -> listener.change(now));
@@ -445,7 +430,7 @@ final class SharedView {
       all.add(e.instance());
     }
     all.sort(BY_ID);
-    Snapshot s = Snapshot.of(all);
+    ViewContents s = ViewContents.of(all);
     snapshot = s;
     scheduleSnapshotWrite();
     ServiceChange change = new ServiceChange(service, sorted(added), sorted(removed), sorted(updated), s.all());

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Selection over a view's snapshot: status filtering, outlier ejection on a fake clock, allocation. */
 class SelectorImplTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
-  private final AtomicReference<ServiceViewImpl.Snapshot> view = new AtomicReference<>();
+  private final AtomicReference<ViewContents> view = new AtomicReference<>();
 
   private static ServiceInstance instance(String id) {
     return instance(id, null, Status.UP);
@@ -33,7 +33,7 @@ class SelectorImplTest {
   }
 
   private void show(ServiceInstance... instances) {
-    view.set(ServiceViewImpl.Snapshot.of(List.of(instances)));
+    view.set(ViewContents.of(List.of(instances)));
   }
 
   /** Round robin; 3 failures eject for 10 s, doubling up to 40 s; at most half ejected. */
