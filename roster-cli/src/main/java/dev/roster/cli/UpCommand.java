@@ -2,6 +2,7 @@ package dev.roster.cli;
 
 import dev.roster.embedded.EmbeddedZooKeeper;
 import dev.roster.embedded.LocalEnsemble;
+import dev.roster.embedded.MemberState;
 import dev.roster.embedded.PortInUseException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -164,7 +165,7 @@ final class UpCommand implements Callable<Integer> {
   private void printBanner(PrintWriter out, LocalEnsemble ensemble) {
     String roster = Main.commandName();
     String zk = " --zk " + ensemble.connectString();
-    List<String> modes = modes(ensemble);
+    List<MemberState> modes = modes(ensemble);
     out.println("Roster is up: a ZooKeeper ensemble of " + ensemble.size() + " on 127.0.0.1.");
     out.println();
     out.println("  ZooKeeper  " + ensemble.connectString() + "   (data in " + ensemble.baseDir() + ")");
@@ -172,9 +173,9 @@ final class UpCommand implements Callable<Integer> {
     Table table = new Table("MEMBER", "PORT", "PID", "MODE");
     LocalEnsemble.Member leader = null;
     for (LocalEnsemble.Member member : ensemble.members()) {
-      String mode = modes.get(member.id() - 1);
-      table.row(member.id(), member.clientPort(), member.pid(), mode);
-      if (mode.equals("leader")) {
+      MemberState mode = modes.get(member.id() - 1);
+      table.row(member.id(), member.clientPort(), member.pid(), mode.word());
+      if (mode == MemberState.LEADER) {
         leader = member;
       }
     }
@@ -198,9 +199,9 @@ final class UpCommand implements Callable<Integer> {
 
   /** Until Ctrl-C, prints a line whenever a member changes: goes down, leads, follows. */
   private void reportChanges(PrintWriter out, LocalEnsemble ensemble) {
-    List<String> last = modes(ensemble);
+    List<MemberState> last = modes(ensemble);
     while (!root.stop().await(ENSEMBLE_CHECK)) {
-      List<String> now = modes(ensemble);
+      List<MemberState> now = modes(ensemble);
       if (root.stop().isStopped()) {
         // Ctrl-C in a terminal reaches the members too; their end is not news.
         break;
@@ -208,11 +209,11 @@ final class UpCommand implements Callable<Integer> {
       // Members that went down first: they are why the others changed.
       for (boolean down : new boolean[] {true, false}) {
         for (LocalEnsemble.Member member : ensemble.members()) {
-          String before = last.get(member.id() - 1);
-          String after = now.get(member.id() - 1);
-          if (!before.equals(after) && after.equals("down") == down) {
+          MemberState before = last.get(member.id() - 1);
+          MemberState after = now.get(member.id() - 1);
+          if (before != after && (after == MemberState.DOWN) == down) {
             out.println(Text.now() + "  member " + member.id() + " (pid " + member.pid() + "): "
-                + before + " -> " + after);
+                + before.word() + " -> " + after.word());
           }
         }
       }
@@ -222,10 +223,13 @@ final class UpCommand implements Callable<Integer> {
   }
 
   /** Each member's state for people, by index: leader, follower, not serving, down. */
-  private static List<String> modes(LocalEnsemble ensemble) {
-    List<String> modes = new ArrayList<>();
+  private static List<MemberState> modes(LocalEnsemble ensemble) {
+    List<MemberState> modes = new ArrayList<>();
     for (LocalEnsemble.Member member : ensemble.members()) {
-      modes.add(member.isRunning() ? member.mode().orElse("not serving") : "down");
+      MemberState state = member.state();
+      // People here need not tell a silent member from one that says it is not serving.
+      boolean silent = state == MemberState.NO_ANSWER || state == MemberState.FROZEN;
+      modes.add(silent ? MemberState.NOT_SERVING : state);
     }
     return modes;
   }

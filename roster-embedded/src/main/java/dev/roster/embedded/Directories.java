@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,12 +41,26 @@ final class Directories {
     if (!Files.exists(root)) {
       return;
     }
-    try (Stream<Path> paths = Files.walk(root)) {
-      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(path);
-      }
+    try {
+      deleteAllBut(root, Set.of());
     } catch (IOException | UncheckedIOException e) {
       LOG.warn("could not delete {} {}", what, root, e);
+    }
+  }
+
+  /**
+   * Deletes {@code root} and everything below it except the paths in {@code keep} (and the
+   * directories that hold them), deepest first.
+   *
+   * @throws IOException if something cannot be deleted
+   */
+  static void deleteAllBut(Path root, Set<Path> keep) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        if (keep.stream().noneMatch(kept -> kept.startsWith(path))) {
+          Files.deleteIfExists(path);
+        }
+      }
     }
   }
 }

@@ -1,11 +1,7 @@
 package dev.roster.embedded;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -14,9 +10,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.zookeeper.server.ContainerManager;
-import org.apache.zookeeper.server.NIOServerCnxnFactory;
-import org.apache.zookeeper.server.persistence.FileTxnSnapLog;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,17 +43,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    *   8080, all interfaces) and offers no way to pick the bind address in code. Curator's
    *   TestingServer binds every interface.
    *
-   * - ZooKeeperServerMain is also what starts the ContainerManager; a bare ZooKeeperServer
-   *   never deletes empty containers. So we start one after the server is up (it posts its
-   *   deletes to the first request processor, which only exists after startup) and stop it
-   *   first on the way down, so it never posts to a processor that has shut down.
-   *
-   * - A ZooKeeperServer cannot be started again once shut down, and the connection factory
-   *   cannot rebind. Every start builds a fresh server, factory, transaction log and container
-   *   manager over the same data directory; the tree and the sessions (with their timeouts)
-   *   come back from the snapshot and the transaction log. A session's password derives from
-   *   its id and a constant, so clients whose session has not timed out reconnect to the new
-   *   server as if nothing but the network had failed.
+   * - Every start builds a fresh ServerRun over the same data directory, and ServerRun starts
+   *   the ContainerManager that ZooKeeperServerMain would have: see there why.
    *
    * - Request counters belong to this object, not to the server, so they survive restart()
    *   just as sessions do.
@@ -68,21 +52,13 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
 
-  private static final String LOOPBACK = "127.0.0.1";
-
-  /** ZooKeeperServerMain's default: the most container deletes per minute. */
-  private static final int CONTAINER_DELETES_PER_MINUTE = 10_000;
-
   /** How long closeSession waits for the server to apply the close before giving up. */
   private static final Duration CLOSE_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   private final Path dataDir;
   private final boolean temporaryDataDir;
-  private final int tickTimeMs;
-  private final int minSessionTimeoutMs;
-  private final int maxSessionTimeoutMs;
+  private final Timings timings;
   private final int maxClientConnections;
-  private final int containerCheckIntervalMs;
   private final RequestCounts counts = new RequestCounts();
 
   private final Object lifecycle = new Object();
@@ -91,40 +67,17 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   private volatile int port;
 
   /** The server while it runs; null while stopped or closed. Written under {@link #lifecycle}. */
-  private volatile @Nullable Running running;
+  private volatile @Nullable ServerRun running;
 
   /** Guarded by {@link #lifecycle}. */
   private boolean closed;
-
-  /** The parts of one run of the server, which are all thrown away by {@link #stop()}. */
-  private record Running(
-      CountingZooKeeperServer server,
-      NIOServerCnxnFactory connections,
-      FileTxnSnapLog txnLog,
-      ContainerManager containers) {}
 
   private EmbeddedZooKeeper(Builder builder, Path dataDir, boolean temporaryDataDir) {
     this.dataDir = dataDir;
     this.temporaryDataDir = temporaryDataDir;
     this.port = builder.port;
-    this.tickTimeMs = builder.tickTimeMs;
-    this.minSessionTimeoutMs =
-        builder.minSessionTimeoutMs > 0 ? builder.minSessionTimeoutMs : 2 * builder.tickTimeMs;
-    this.maxSessionTimeoutMs =
-        builder.maxSessionTimeoutMs > 0 ? builder.maxSessionTimeoutMs : 20 * builder.tickTimeMs;
+    this.timings = builder.timings.resolve();
     this.maxClientConnections = builder.maxClientConnections;
-    this.containerCheckIntervalMs =
-        builder.containerCheckIntervalMs > 0
-            ? builder.containerCheckIntervalMs
-            : defaultContainerCheckIntervalMs(builder.tickTimeMs);
-    if (minSessionTimeoutMs > maxSessionTimeoutMs) {
-      throw new IllegalArgumentException(
-          "session timeouts: minimum "
-              + minSessionTimeoutMs
-              + " ms > maximum "
-              + maxSessionTimeoutMs
-              + " ms; expected minimum <= maximum");
-    }
   }
 
   /**
@@ -144,7 +97,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * @return the connect string
    */
   public String connectString() {
-    return LOOPBACK + ":" + port;
+    return Loopback.ADDRESS + ":" + port;
   }
 
   /**
@@ -172,7 +125,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * @return the tick time
    */
   public Duration tickTime() {
-    return Duration.ofMillis(tickTimeMs);
+    return timings.tickTime();
   }
 
   /**
@@ -181,7 +134,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * @return the minimum session timeout
    */
   public Duration minSessionTimeout() {
-    return Duration.ofMillis(minSessionTimeoutMs);
+    return timings.minSessionTimeout();
   }
 
   /**
@@ -190,7 +143,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * @return the maximum session timeout
    */
   public Duration maxSessionTimeout() {
-    return Duration.ofMillis(maxSessionTimeoutMs);
+    return timings.maxSessionTimeout();
   }
 
   /**
@@ -209,12 +162,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    */
   public void stop() {
     synchronized (lifecycle) {
-      Running current = running;
+      ServerRun current = running;
       if (current == null) {
         return;
       }
       running = null;
-      shutDown(current);
+      current.shutDown();
       LOG.debug("ZooKeeper on {} stopped", connectString());
     }
   }
@@ -301,7 +254,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    * @return an immutable copy; empty while the server is stopped
    */
   public Set<Long> sessionIds() {
-    Running current = running;
+    ServerRun current = running;
     return current == null ? Set.of() : current.server().liveSessions();
   }
 
@@ -348,8 +301,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     return "EmbeddedZooKeeper{" + connectString() + (isRunning() ? ", running" : ", stopped") + "}";
   }
 
-  private Running requireRunning(String what) {
-    Running current = running;
+  private ServerRun requireRunning(String what) {
+    ServerRun current = running;
     if (current == null) {
       throw new IllegalStateException(
           "cannot " + what + ": ZooKeeper on " + connectString() + " is not running");
@@ -359,103 +312,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** Starts one run of the server. Called with {@link #lifecycle} held, while stopped. */
   private void startUp() {
-    FileTxnSnapLog txnLog;
-    try {
-      txnLog = new FileTxnSnapLog(dataDir.toFile(), dataDir.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot open ZooKeeper's data directory " + dataDir + ": " + e.getMessage(), e);
-    }
-    CountingZooKeeperServer server =
-        new CountingZooKeeperServer(
-            txnLog, tickTimeMs, minSessionTimeoutMs, maxSessionTimeoutMs, counts);
-    NIOServerCnxnFactory connections = new NIOServerCnxnFactory();
-    try {
-      connections.configure(
-          new InetSocketAddress(loopback(), port), maxClientConnections, -1, false);
-    } catch (BindException e) {
-      abandon(connections, txnLog);
-      throw new PortInUseException(port, e);
-    } catch (IOException e) {
-      abandon(connections, txnLog);
-      throw new UncheckedIOException(
-          "cannot listen on " + LOOPBACK + ":" + port + ": " + e.getMessage(), e);
-    }
-    try {
-      // Loads the snapshot and the log, then starts the session tracker and the pipeline.
-      connections.startup(server);
-    } catch (IOException e) {
-      connections.shutdown();
-      closeQuietly(txnLog);
-      throw new UncheckedIOException(
-          "cannot start ZooKeeper with data directory " + dataDir + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      connections.shutdown();
-      closeQuietly(txnLog);
-      throw new IllegalStateException("interrupted while starting ZooKeeper", e);
-    }
-    ContainerManager containers =
-        new ContainerManager(
-            server.getZKDatabase(),
-            server.firstProcessor(),
-            containerCheckIntervalMs,
-            CONTAINER_DELETES_PER_MINUTE,
-            0L); // 0: a container that never had a child is kept, as ZooKeeper does by default
-    containers.start();
-    port = connections.getLocalPort();
-    running = new Running(server, connections, txnLog, containers);
+    ServerRun run = ServerRun.start(dataDir, port, timings, maxClientConnections, counts);
+    port = run.connections().getLocalPort();
+    running = run;
     LOG.debug("ZooKeeper started on {} with data in {}", connectString(), dataDir);
   }
-
-  private static void shutDown(Running run) {
-    run.containers().stop();
-    run.server().abandonPendingCloses();
-    // Closes the listening socket and every connection, waits for the connection threads, and
-    // shuts the server down keeping the database on disk.
-    run.connections().shutdown();
-    // Frees the in-memory tree; the next start reads it back from disk.
-    run.server().shutdown(true);
-    closeQuietly(run.txnLog());
-  }
-
-  /** Cleans up after a failed bind, before any thread of the factory has started. */
-  private static void abandon(NIOServerCnxnFactory connections, FileTxnSnapLog txnLog) {
-    try {
-      // Closes the unbound channel and the selectors that configure() opened.
-      connections.stop();
-    } catch (RuntimeException e) {
-      LOG.debug("cleaning up after a failed bind", e);
-    }
-    closeQuietly(txnLog);
-  }
-
-  private static void closeQuietly(FileTxnSnapLog txnLog) {
-    try {
-      txnLog.close();
-    } catch (IOException e) {
-      LOG.warn("could not close ZooKeeper's transaction log in {}", txnLog.getDataLogDir(), e);
-    }
-  }
-
-  private static InetAddress loopback() {
-    try {
-      // A literal address: no name lookup happens.
-      return InetAddress.getByName(LOOPBACK);
-    } catch (UnknownHostException e) {
-      throw new IllegalStateException("cannot parse " + LOOPBACK, e);
-    }
-  }
-
-  /**
-   * Checks for empty containers every 5 ticks: 10 s with ZooKeeper's default tick, half a second
-   * with the 100 ms tick tests use. ZooKeeper's own default is a minute, which would make every
-   * test that checks a container's removal wait a minute.
-   */
-  private static int defaultContainerCheckIntervalMs(int tickTimeMs) {
-    return (int) Math.min(Integer.MAX_VALUE, 5L * tickTimeMs);
-  }
-
 
   /**
    * Settings for an {@link EmbeddedZooKeeper}. Every setting has a default; {@link #start()}
@@ -464,11 +325,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   public static final class Builder {
     private int port;
     private @Nullable Path dataDir;
-    private int tickTimeMs = 2_000;
-    private int minSessionTimeoutMs;
-    private int maxSessionTimeoutMs;
+    private Timings timings = Timings.ofTick(2_000);
     private int maxClientConnections;
-    private int containerCheckIntervalMs;
 
     private Builder() {}
 
@@ -511,7 +369,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the tick is shorter than 1 ms or too long
      */
     public Builder tickTime(Duration tickTime) {
-      this.tickTimeMs = Durations.positiveMillis("tick time", tickTime);
+      this.timings = timings.withTickTime(tickTime);
       return this;
     }
 
@@ -523,7 +381,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the timeout is shorter than 1 ms or too long
      */
     public Builder minSessionTimeout(Duration minSessionTimeout) {
-      this.minSessionTimeoutMs = Durations.positiveMillis("minimum session timeout", minSessionTimeout);
+      this.timings = timings.withMinSessionTimeout(minSessionTimeout);
       return this;
     }
 
@@ -535,7 +393,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the timeout is shorter than 1 ms or too long
      */
     public Builder maxSessionTimeout(Duration maxSessionTimeout) {
-      this.maxSessionTimeoutMs = Durations.positiveMillis("maximum session timeout", maxSessionTimeout);
+      this.timings = timings.withMaxSessionTimeout(maxSessionTimeout);
       return this;
     }
 
@@ -566,8 +424,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the interval is shorter than 1 ms or too long
      */
     public Builder containerCheckInterval(Duration containerCheckInterval) {
-      this.containerCheckIntervalMs =
-          Durations.positiveMillis("container check interval", containerCheckInterval);
+      this.timings = timings.withContainerCheckInterval(containerCheckInterval);
       return this;
     }
 
@@ -596,6 +453,5 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         throw e;
       }
     }
-
   }
 }

@@ -3,7 +3,6 @@ package dev.roster.embedded;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -18,6 +17,9 @@ import java.util.Optional;
 final class FourLetterWords {
   /** The answer of a server that runs but is not part of a working quorum. */
   static final String NOT_SERVING = "This ZooKeeper instance is not currently serving requests";
+
+  /** How long srvr may take, connecting and reading; a frozen member takes all of it. */
+  static final Duration SRVR_TIMEOUT = Duration.ofMillis(1_500);
 
   /** A {@code srvr} answer is a few hundred bytes; anything much longer is not one. */
   private static final int MAX_ANSWER_BYTES = 64 * 1024;
@@ -37,7 +39,7 @@ final class FourLetterWords {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (Socket socket = new Socket()) {
       socket.connect(
-          new InetSocketAddress(InetAddress.getByName(LocalEnsemble.LOOPBACK), port),
+          new InetSocketAddress(Loopback.inetAddress(), port),
           remainingMillis(deadline));
       socket.getOutputStream().write(command.getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
@@ -59,6 +61,15 @@ final class FourLetterWords {
       // Refused, reset or timed out: in every case the server did not answer.
       return Optional.empty();
     }
+  }
+
+  /**
+   * Asks {@code srvr}, bounded by {@link #SRVR_TIMEOUT}.
+   *
+   * @return the answer, or empty as {@link #ask} says
+   */
+  static Optional<String> srvr(int port) {
+    return ask(port, "srvr", SRVR_TIMEOUT);
   }
 
   /**

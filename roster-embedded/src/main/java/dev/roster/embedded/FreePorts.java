@@ -2,7 +2,6 @@ package dev.roster.embedded;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -158,7 +157,7 @@ interface FreePorts {
     try {
       socket = new ServerSocket();
       socket.setReuseAddress(reuseAddress);
-      socket.bind(new InetSocketAddress(InetAddress.getByName(LocalEnsemble.LOOPBACK), port), 1);
+      socket.bind(new InetSocketAddress(Loopback.inetAddress(), port), 1);
       return socket;
     } catch (IOException e) {
       if (socket != null) {

@@ -38,14 +38,11 @@ class EmbeddedZooKeeperIT {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   /** Everything a test starts, closed after it in reverse order. */
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer toClose = new Closer();
 
   @AfterEach
   void closeAll() throws Exception {
-    Collections.reverse(toClose);
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
+    toClose.close();
   }
 
   @Test

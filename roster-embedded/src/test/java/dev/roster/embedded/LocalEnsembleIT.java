@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -48,7 +47,7 @@ class LocalEnsembleIT {
   private static LocalEnsemble shared;
 
   /** Everything a test starts, closed after it in reverse order. */
-  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private final Closer toClose = new Closer();
 
   @BeforeAll
   static void startShared() {
@@ -73,10 +72,7 @@ class LocalEnsembleIT {
 
   @AfterEach
   void closeAll() throws Exception {
-    Collections.reverse(toClose);
-    for (AutoCloseable closeable : toClose) {
-      closeable.close();
-    }
+    toClose.close();
   }
 
   @Test
