@@ -4,8 +4,10 @@ import dev.roster.Registration;
 import dev.roster.Roster;
 import dev.roster.RosterEventListener;
 import dev.roster.ServiceInstance;
+import dev.roster.Subscription;
 import dev.roster.health.HealthCheck;
 import dev.roster.health.HealthCheckedRegistration;
+import dev.roster.health.HealthListener;
 import dev.roster.health.HealthPolicy;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -65,7 +67,6 @@ import picocli.CommandLine.Spec;
     })
 final class RegisterCommand implements Callable<Integer> {
   /** How often a health-checked registration is looked at, to print changes of its verdict. */
-  private static final Duration HEALTH_POLL = Duration.ofMillis(50);
 
   @ParentCommand RosterCommand root;
   @Spec CommandSpec spec;
@@ -177,11 +178,8 @@ final class RegisterCommand implements Callable<Integer> {
   }
 
   /**
-   * Registers while the check passes, until Ctrl-C, printing each change of verdict. The
-   * registration has no listener for its verdict, so it is looked at every
-   * {@link #HEALTH_POLL}, far more often than checks usually run; a verdict that flips and
-   * flips back between two looks (possible only with intervals shorter than that) goes
-   * unprinted.
+   * Registers while the check passes, until Ctrl-C, printing each change of verdict as the
+   * registration's listener is told of it, so no flip is missed however short the interval.
    */
   private int holdWhileHealthy(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
     PrintWriter out = spec.commandLine().getOut();
@@ -197,11 +195,9 @@ final class RegisterCommand implements Callable<Integer> {
       out.flush();
       progress.holding = true;
       Verdicts verdicts = new Verdicts(out, registration, policy);
-      while (!root.stop().await(HEALTH_POLL)) {
-        verdicts.look();
+      try (Subscription ignored = registration.addListener(verdicts)) {
+        root.stop().await();
       }
-      // Once more, so that the last line agrees with what is deregistered.
-      verdicts.look();
       progress.holding = false;
       if (registration.isRegistered() || registration.isHealthy()) {
         farewell = "deregistered " + name(instance);
@@ -218,46 +214,43 @@ final class RegisterCommand implements Callable<Integer> {
   }
 
   /** Prints a health-checked registration's changes of verdict, one line each, on stdout. */
-  private static final class Verdicts {
+  private static final class Verdicts implements HealthListener {
     private final PrintWriter out;
-    private final HealthCheckedRegistration registration;
     private final HealthPolicy policy;
     private final String name;
-    private boolean healthy;
-    boolean everHealthy;
+    volatile boolean everHealthy;
     private boolean toldNotYet;
 
     Verdicts(PrintWriter out, HealthCheckedRegistration registration, HealthPolicy policy) {
       this.out = out;
-      this.registration = registration;
       this.policy = policy;
       this.name = name(registration.instance());
     }
 
-    void look() {
-      HealthCheck.Result last = registration.lastResult();
-      boolean now = registration.isHealthy();
-      if (now != healthy) {
-        healthy = now;
-        everHealthy |= now;
-        if (now) {
-          say("healthy: registered " + name + " at " + registration.instance().hostPort() + reason(last, true));
-        } else {
-          say("unhealthy" + reason(last, false) + ": draining, then deregistering " + name + " in "
-              + Text.duration(policy.drainGrace()));
-        }
-      } else if (!everHealthy && !toldNotYet && last != null && !last.healthy()) {
+    @Override
+    public void onHealthChanged(HealthCheckedRegistration registration, boolean healthy, HealthCheck.Result result) {
+      everHealthy |= healthy;
+      if (healthy) {
+        say("healthy: registered " + name + " at " + registration.instance().hostPort() + reason(result, true));
+      } else {
+        say("unhealthy" + reason(result, false) + ": draining, then deregistering " + name + " in "
+            + Text.duration(policy.drainGrace()));
+      }
+    }
+
+    @Override
+    public void onCheck(HealthCheckedRegistration registration, HealthCheck.Result result) {
+      if (!everHealthy && !toldNotYet && !result.healthy()) {
         // Once, before the instance was ever up: a check that never passes would otherwise
         // look like a command that hangs.
         toldNotYet = true;
-        say("not healthy yet (" + last.reason() + "): " + name + " is registered after "
+        say("not healthy yet (" + result.reason() + "): " + name + " is registered after "
             + Text.count(policy.rise(), "passing check") + " in a row");
       }
     }
 
     /**
-     * {@code  (HTTP 200)}: the latest result's reason, which may come from a newer check
-     * than the one that changed the verdict, so it is shown only if it agrees with it.
+     * {@code  (HTTP 200)}: the reason of the check that changed the verdict.
      */
     private static String reason(HealthCheck.Result last, boolean healthy) {
       return last == null || last.healthy() != healthy ? "" : " (" + last.reason() + ")";

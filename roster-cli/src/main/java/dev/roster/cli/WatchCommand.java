@@ -2,11 +2,12 @@ package dev.roster.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.roster.Roster;
+import dev.roster.ServiceChange;
 import dev.roster.ServiceInstance;
+import dev.roster.ServiceListener;
 import dev.roster.ServiceView;
 import dev.roster.Subscription;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,9 +50,6 @@ import picocli.CommandLine.Spec;
         "  roster watch payments --zk 127.0.0.1:2182"
     })
 final class WatchCommand implements Callable<Integer> {
-  /** How often the staleness of the view is checked; a view has no listener for it. */
-  private static final Duration STALE_CHECK = Duration.ofMillis(100);
-
   @ParentCommand RosterCommand root;
   @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
@@ -69,14 +67,23 @@ final class WatchCommand implements Callable<Integer> {
       Printer printer = new Printer(spec.commandLine().getOut());
       printer.snapshot(view.instances());
       // The listener's first call repeats the current instances; the printer shows only differences.
-      try (Subscription ignored = view.addListener(change -> printer.update(change.instances()))) {
-        boolean stale = false;
-        while (!root.stop().await(STALE_CHECK)) {
-          if (view.isStale() != stale) {
-            stale = !stale;
-            printer.staleness(stale, view.instances().size());
-          }
+      try (Subscription ignored = view.addListener(new ServiceListener() {
+        @Override
+        public void onChange(ServiceChange change) {
+          printer.update(change.instances());
         }
+
+        @Override
+        public void onStale(String name, Instant since) {
+          printer.staleness(true, view.instances().size());
+        }
+
+        @Override
+        public void onFresh(String name) {
+          printer.staleness(false, view.instances().size());
+        }
+      })) {
+        root.stop().await();
       }
     }
     return ExitCodes.OK;
@@ -142,10 +149,17 @@ final class WatchCommand implements Callable<Integer> {
       out.flush();
     }
 
-    synchronized void staleness(boolean stale, int count) {
+    private boolean stale;
+
+    /** Prints a change of staleness; the same state told twice (as on a listener's start) prints once. */
+    synchronized void staleness(boolean nowStale, int count) {
+      if (nowStale == stale) {
+        return;
+      }
+      stale = nowStale;
       if (json) {
-        print(event(stale ? "stale" : "fresh").put("instances", count));
-      } else if (stale) {
+        print(event(nowStale ? "stale" : "fresh").put("instances", count));
+      } else if (nowStale) {
         out.println(Text.now() + "  ! stale: lost touch with ZooKeeper at " + zk.connectString
             + "; still showing the last " + Text.count(count, "instance"));
       } else {
