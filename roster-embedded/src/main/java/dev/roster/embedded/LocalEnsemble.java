@@ -192,7 +192,8 @@ public final class LocalEnsemble implements AutoCloseable {
    * directory and log, which can be killed, stopped, frozen, thawed, started again and wiped.
    * Its id and ports never change.
    *
-   * <p>All methods are thread-safe; the ones that change the process run one at a time.
+   * <p>All methods are thread-safe; the ones that change the process run one at a time. Only
+   * the ensemble makes members: the interface is sealed.
    */
   public sealed interface Member permits EnsembleMember {
     /**
