@@ -31,13 +31,13 @@ final class EnsembleStart {
    * @param startTimeout what the deadline came from, for the message
    */
   static @Nullable Failure await(
-      List<LocalEnsemble.Member> candidates,
+      List<EnsembleMember> candidates,
       long deadline,
       Duration startTimeout,
       BooleanSupplier closed) {
     long nextLogScan = System.nanoTime();
     while (true) {
-      for (LocalEnsemble.Member member : candidates) {
+      for (EnsembleMember member : candidates) {
         Process process = member.process().process();
         if (process != null && !process.isAlive()) {
           String log = member.process().logSinceLaunch();
@@ -53,7 +53,7 @@ final class EnsembleStart {
       }
       if (System.nanoTime() - nextLogScan >= 0) {
         // A member that cannot bind its leader port keeps running and never serves.
-        for (LocalEnsemble.Member member : candidates) {
+        for (EnsembleMember member : candidates) {
           if (member.process().logSinceLaunch().contains(PortPlan.ADDRESS_IN_USE)) {
             return new Failure(true, member + " could not bind a port" + member.logTail());
           }

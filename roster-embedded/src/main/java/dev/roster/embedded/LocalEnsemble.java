@@ -1,19 +1,10 @@
 package dev.roster.embedded;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A real ZooKeeper ensemble on this machine: 3, 5 or more servers, each a child JVM process of
@@ -52,43 +43,12 @@ import org.slf4j.LoggerFactory;
  * <p>All methods are thread-safe.
  */
 public final class LocalEnsemble implements AutoCloseable {
-  /*
-   * Child JVMs, not QuorumPeers in this JVM: only a process can be killed -9 or frozen with
-   * SIGSTOP, and a frozen server is the fault that exposes client timeouts. This class is the
-   * front door and the lifecycle; the parts each have a class of their own: ChildJvm (the
-   * members' command line), MemberProcess (launch and signals), QuorumPeerLauncher (what halts
-   * a member once this JVM is gone), ZooCfg (the configuration written and read back), PortPlan
-   * (which ports), Observation (what the members say, and whether that is a quorum),
-   * DirectoryLock (one ensemble per directory) and Timings (shared with EmbeddedZooKeeper).
-   */
+  // The design of the parts behind this front door is written down at the top of RunningEnsemble.
 
-  private static final Logger LOG = LoggerFactory.getLogger(LocalEnsemble.class);
+  private final RunningEnsemble run;
 
-  private static final int START_ATTEMPTS = 3;
-  private static final long POLL_MILLIS = 50;
-
-  private final EnsembleSettings settings;
-  private final Path baseDir;
-  private final boolean temporaryBaseDir;
-  private final DirectoryLock directoryLock;
-  private final ChildJvm childJvm;
-  private final Thread shutdownHook;
-  private final Object lifecycle = new Object();
-
-  /** Set once by {@link #startUp()}, except that a start attempt that failed is replaced. */
-  private volatile List<Member> members = List.of();
-
-  private volatile boolean closed;
-
-  private LocalEnsemble(
-      EnsembleSettings settings, Path baseDir, boolean temporaryBaseDir, DirectoryLock lock) {
-    this.settings = settings;
-    this.baseDir = baseDir;
-    this.temporaryBaseDir = temporaryBaseDir;
-    this.directoryLock = lock;
-    this.childJvm = ChildJvm.prepare(settings, baseDir);
-    this.shutdownHook = new Thread(this::killAllNow, "roster-ensemble-shutdown");
-    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  private LocalEnsemble(RunningEnsemble run) {
+    this.run = run;
   }
 
   /**
@@ -108,7 +68,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return the connect string
    */
   public String connectString() {
-    return members.stream().map(Member::connectString).collect(Collectors.joining(","));
+    return run.connectString();
   }
 
   /**
@@ -117,7 +77,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return 3, 5 or another odd number
    */
   public int size() {
-    return settings.size();
+    return run.settings().size();
   }
 
   /**
@@ -129,7 +89,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @throws IndexOutOfBoundsException if there is no such member
    */
   public Member member(int index) {
-    return members.get(index);
+    return run.members().get(index);
   }
 
   /**
@@ -138,7 +98,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return an immutable list
    */
   public List<Member> members() {
-    return members;
+    return List.copyOf(run.members());
   }
 
   /**
@@ -150,16 +110,7 @@ public final class LocalEnsemble implements AutoCloseable {
    *     election, or without a quorum); the message tells what each member said
    */
   public Member leader() {
-    Observation observation = Observation.of(members);
-    List<Member> leaders = observation.withState(MemberState.LEADER);
-    if (leaders.size() == 1) {
-      return leaders.get(0);
-    }
-    throw new IllegalStateException(
-        (leaders.isEmpty() ? "no leader now" : leaders.size() + " members say they lead")
-            + " ("
-            + observation.describe()
-            + ")");
+    return Observation.of(run.members()).leader();
   }
 
   /**
@@ -168,7 +119,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return the followers in id order; empty without a quorum
    */
   public List<Member> followers() {
-    return Observation.of(members).withState(MemberState.FOLLOWER);
+    return Observation.of(run.members()).withState(MemberState.FOLLOWER);
   }
 
   /**
@@ -182,26 +133,7 @@ public final class LocalEnsemble implements AutoCloseable {
    *     or if the thread is interrupted (its flag is set again)
    */
   public void awaitQuorum(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    requireOpen();
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      Observation observation = Observation.of(members);
-      if (observation.formsQuorum()) {
-        return;
-      }
-      if (System.nanoTime() - deadline >= 0) {
-        throw new IllegalStateException(
-            "no quorum within "
-                + Waits.describe(timeout)
-                + " ("
-                + observation.describe()
-                + ")"
-                + observation.logsOfMembersNotServing());
-      }
-      requireOpen();
-      Waits.sleep(POLL_MILLIS, "waiting for a quorum");
-    }
+    run.awaitQuorum(timeout);
   }
 
   /**
@@ -210,7 +142,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return the base directory; a temporary one no longer exists after {@link #close()}
    */
   public Path baseDir() {
-    return baseDir;
+    return run.baseDir();
   }
 
   /**
@@ -219,7 +151,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return the tick time
    */
   public Duration tickTime() {
-    return settings.timings().tickTime();
+    return run.settings().timings().tickTime();
   }
 
   /**
@@ -228,7 +160,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return the minimum session timeout
    */
   public Duration minSessionTimeout() {
-    return settings.timings().minSessionTimeout();
+    return run.settings().timings().minSessionTimeout();
   }
 
   /**
@@ -237,7 +169,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * @return the maximum session timeout
    */
   public Duration maxSessionTimeout() {
-    return settings.timings().maxSessionTimeout();
+    return run.settings().timings().maxSessionTimeout();
   }
 
   /**
@@ -247,103 +179,12 @@ public final class LocalEnsemble implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (lifecycle) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    for (Member member : members) {
-      member.killQuietly();
-    }
-    try {
-      Runtime.getRuntime().removeShutdownHook(shutdownHook);
-    } catch (IllegalStateException e) {
-      // The JVM is shutting down; the hook runs or ran, and finds nothing left to kill.
-    }
-    directoryLock.release();
-    if (temporaryBaseDir) {
-      Directories.deleteQuietly(baseDir, "the ensemble's temporary directory");
-    }
-    LOG.debug("ensemble in {} closed", baseDir);
+    run.close();
   }
 
   @Override
   public String toString() {
-    return "LocalEnsemble{"
-        + connectString()
-        + (closed ? ", closed" : "")
-        + ", in "
-        + baseDir
-        + "}";
-  }
-
-  /** Starts every member and waits for a quorum, retrying with other ports after a clash. */
-  private void startUp() {
-    long deadline = System.nanoTime() + settings.startTimeout().toNanos();
-    PortPlan plan =
-        new PortPlan(settings, baseDir, temporaryBaseDir, id -> memberDir(id).resolve("zoo.cfg"));
-    List<Ports> ports = plan.initial();
-    for (int attempt = 1; ; attempt++) {
-      List<Member> candidates = new ArrayList<>();
-      for (int i = 0; i < settings.size(); i++) {
-        candidates.add(new Member(i + 1, ports.get(i)));
-      }
-      members = List.copyOf(candidates);
-      for (Member member : candidates) {
-        ZooCfg.write(settings, member.id, member.configFile, member.dataDir, ports);
-      }
-      for (Member member : candidates) {
-        synchronized (member.lock) {
-          member.launch();
-        }
-      }
-      EnsembleStart.Failure failure =
-          EnsembleStart.await(candidates, deadline, settings.startTimeout(), () -> closed);
-      if (failure == null) {
-        LOG.debug("ensemble {} serving, attempt {}", connectString(), attempt);
-        return;
-      }
-      candidates.forEach(Member::killQuietly);
-      if (!failure.portClash() || attempt == START_ATTEMPTS) {
-        throw new IllegalStateException(
-            failure.message() + (attempt > 1 ? " (start attempt " + attempt + ")" : ""));
-      }
-      LOG.info("a member could not bind its ports; starting again on other ports");
-      ports = plan.fresh();
-    }
-  }
-
-  private Path memberDir(int id) {
-    return baseDir.resolve("member-" + id);
-  }
-
-  /** The shutdown hook: kills what runs, without waiting for any lock. */
-  private void killAllNow() {
-    List<Process> processes = new ArrayList<>();
-    for (Member member : members) {
-      Process process = member.process().destroyNow();
-      if (process != null) {
-        processes.add(process);
-      }
-    }
-    for (Process process : processes) {
-      try {
-        process.waitFor(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-    }
-    if (temporaryBaseDir) {
-      Directories.deleteQuietly(baseDir, "the ensemble's temporary directory");
-    }
-  }
-
-  private void requireOpen() {
-    if (closed) {
-      throw new IllegalStateException("the ensemble in " + baseDir + " is closed");
-    }
+    return run.toString();
   }
 
   /**
@@ -351,39 +192,16 @@ public final class LocalEnsemble implements AutoCloseable {
    * directory and log, which can be killed, stopped, frozen, thawed, started again and wiped.
    * Its id and ports never change.
    *
-   * <p>All methods are thread-safe; the ones that change the process run one at a time.
+   * <p>All methods are thread-safe; the ones that change the process run one at a time. Only
+   * the ensemble makes members: the interface is sealed.
    */
-  public final class Member {
-    private final int id;
-    private final Ports ports;
-    private final Path dir;
-    private final Path dataDir;
-    private final Path configFile;
-    private final Path logFile;
-
-    /** Guards the changes of the process: launch, kill, stop, freeze, thaw, wipe. */
-    private final Object lock = new Object();
-
-    private final MemberProcess process;
-
-    private Member(int id, Ports ports) {
-      this.id = id;
-      this.ports = ports;
-      this.dir = memberDir(id);
-      this.dataDir = dir.resolve("data");
-      this.configFile = dir.resolve("zoo.cfg");
-      this.logFile = dir.resolve("zookeeper.log");
-      this.process = new MemberProcess(this, id, logFile);
-    }
-
+  public sealed interface Member permits EnsembleMember {
     /**
      * Returns the member's id, ZooKeeper's {@code myid}.
      *
      * @return 1 to {@link LocalEnsemble#size()}
      */
-    public int id() {
-      return id;
-    }
+    int id();
 
     /**
      * Returns the port the member serves clients on, on 127.0.0.1. It stays the same across
@@ -391,9 +209,7 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @return the port
      */
-    public int clientPort() {
-      return ports.client();
-    }
+    int clientPort();
 
     /**
      * Returns this member's address alone, {@code "127.0.0.1:PORT"}, for a client that must talk
@@ -401,9 +217,7 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @return the connect string
      */
-    public String connectString() {
-      return Loopback.ADDRESS + ":" + ports.client();
-    }
+    String connectString();
 
     /**
      * Returns the process id of the member's JVM: the running one, or the last one while the
@@ -411,31 +225,21 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @return the pid
      */
-    public long pid() {
-      Process current = process.process();
-      if (current == null) {
-        throw new IllegalStateException("member " + id + " was never started");
-      }
-      return current.pid();
-    }
+    long pid();
 
     /**
      * Returns whether the member's process is alive, frozen or not.
      *
      * @return true between a start and the process's end
      */
-    public boolean isRunning() {
-      return process.isRunning();
-    }
+    boolean isRunning();
 
     /**
      * Returns whether the member is frozen by {@link #freeze()} and not yet thawed.
      *
      * @return true while frozen
      */
-    public boolean isFrozen() {
-      return process.isFrozen();
-    }
+    boolean isFrozen();
 
     /**
      * Asks the member with {@code srvr} what it is now. Takes up to 1.5 s when the member does
@@ -445,39 +249,24 @@ public final class LocalEnsemble implements AutoCloseable {
      *     member is down, does not answer in time, or answers that it is not serving (it has no
      *     quorum, or is still synchronising)
      */
-    public Optional<String> mode() {
-      if (!isRunning()) {
-        return Optional.empty();
-      }
-      return FourLetterWords.srvr(ports.client())
-          .flatMap(FourLetterWords::mode);
-    }
+    Optional<String> mode();
 
     /**
      * Returns what the member is now: {@link MemberState#DOWN} or {@link MemberState#FROZEN}
      * without asking it, else what its answer to {@code srvr} says. Takes up to 1.5 s when the
      * member does not answer.
      *
-     * @return the state; {@link #leader()} and {@link #awaitQuorum(Duration)} judge by the same
+     * @return the state; {@link LocalEnsemble#leader()} and {@link
+     *     LocalEnsemble#awaitQuorum(Duration)} judge by the same
      */
-    public MemberState state() {
-      if (!isRunning()) {
-        return MemberState.DOWN;
-      }
-      if (isFrozen()) {
-        return MemberState.FROZEN;
-      }
-      return MemberState.ofSrvr(FourLetterWords.srvr(ports.client()));
-    }
+    MemberState state();
 
     /**
      * Returns the directory of the member's snapshots, transaction logs and {@code myid}.
      *
      * @return the data directory
      */
-    public Path dataDir() {
-      return dataDir;
-    }
+    Path dataDir();
 
     /**
      * Returns the file that collects the member's standard output and error, across restarts.
@@ -485,9 +274,7 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @return the log file
      */
-    public Path logFile() {
-      return logFile;
-    }
+    Path logFile();
 
     /**
      * Kills the member with {@code SIGKILL}, as {@code kill -9} does, frozen or not, and waits
@@ -496,11 +283,7 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @throws IllegalStateException if the process survives 10 s, or the thread is interrupted
      */
-    public void kill() {
-      synchronized (lock) {
-        process.kill();
-      }
-    }
+    void kill();
 
     /**
      * Stops the member with {@code SIGTERM}, as an orderly shutdown does, and waits until the
@@ -509,11 +292,7 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @throws IllegalStateException if the thread is interrupted
      */
-    public void stop() {
-      synchronized (lock) {
-        process.stop();
-      }
-    }
+    void stop();
 
     /**
      * Freezes the member with {@code SIGSTOP}: the process stays, its sockets stay open and the
@@ -524,12 +303,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalStateException if the member is not running or the ensemble is closed
      * @throws UnsupportedOperationException on a system without {@code /bin/sh} and {@code kill}
      */
-    public void freeze() {
-      synchronized (lock) {
-        requireOpen();
-        process.freeze();
-      }
-    }
+    void freeze();
 
     /**
      * Thaws a frozen member with {@code SIGCONT}: it carries on where it stopped, finds its
@@ -537,11 +311,7 @@ public final class LocalEnsemble implements AutoCloseable {
      *
      * @throws UnsupportedOperationException on a system without {@code /bin/sh} and {@code kill}
      */
-    public void thaw() {
-      synchronized (lock) {
-        process.thaw();
-      }
-    }
+    void thaw();
 
     /**
      * Starts the member again, with the same configuration, ports and data, and waits until its
@@ -552,27 +322,14 @@ public final class LocalEnsemble implements AutoCloseable {
      *     process exits or does not listen within the start timeout (the message ends with the
      *     end of its log)
      */
-    public void start() {
-      synchronized (lock) {
-        requireNotRunning("start");
-        launch();
-        process.awaitListening(
-            ports.client(), connectString(), settings.startTimeout(), () -> closed);
-      }
-    }
+    void start();
 
     /**
      * Stops the member ({@link #stop()}) if it runs, then starts it again ({@link #start()}).
      *
      * @throws IllegalStateException as {@link #start()} does
      */
-    public void restart() {
-      synchronized (lock) {
-        requireOpen();
-        stop();
-        start();
-      }
-    }
+    void restart();
 
     /**
      * Deletes the member's data, snapshots, transaction logs and epochs, as if its disk had been
@@ -582,69 +339,14 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalStateException if the member is running or the ensemble is closed
      * @throws UncheckedIOException if the data cannot be deleted
      */
-    public void wipe() {
-      synchronized (lock) {
-        requireNotRunning("wipe");
-        try {
-          // Only myid stays, and with it the data directory.
-          Directories.deleteAllBut(dataDir, Set.of(dataDir.resolve("myid")));
-        } catch (IOException e) {
-          throw new UncheckedIOException(
-              "cannot wipe the data of member " + id + " in " + dataDir, e);
-        }
-      }
-    }
+    void wipe();
 
     /**
      * Returns a description for messages: id, address, process id and state.
      *
      * @return for example {@code "member 2 (127.0.0.1:12345, pid 4242, running)"}
      */
-    @Override
-    public String toString() {
-      Process current = process.process();
-      String state = !isRunning() ? "down" : isFrozen() ? "frozen" : "running";
-      return "member "
-          + id
-          + " ("
-          + connectString()
-          + (current == null ? "" : ", pid " + current.pid())
-          + ", "
-          + state
-          + ")";
-    }
-
-    /** The last lines of the current process's log, indented, for exception messages. */
-    String logTail() {
-      return process.logTail();
-    }
-
-    MemberProcess process() {
-      return process;
-    }
-
-    /** Called with {@link #lock} held. */
-    private void requireNotRunning(String what) {
-      requireOpen();
-      if (isRunning()) {
-        throw new IllegalStateException(
-            "cannot " + what + " " + this + ": it is running; stop or kill it first");
-      }
-    }
-
-    /** Starts the process. Called with {@link #lock} held, while not running. */
-    private void launch() {
-      process.launch(childJvm.processBuilder(configFile, dir, logFile));
-    }
-
-    /** For close() and failed starts: kills, and only logs what goes wrong. */
-    private void killQuietly() {
-      try {
-        kill();
-      } catch (RuntimeException e) {
-        LOG.warn("could not kill {}", this, e);
-      }
-    }
+    String toString();
   }
 
   /**
@@ -652,15 +354,7 @@ public final class LocalEnsemble implements AutoCloseable {
    * the members and waits for a quorum.
    */
   public static final class Builder {
-    private int size = 3;
-    private Timings timings = Timings.ofTick(200);
-    private int initLimit = 20;
-    private int syncLimit = 10;
-    private @Nullable Path baseDir;
-    private List<String> jvmOptions = List.of();
-    private Duration startTimeout = Duration.ofSeconds(60);
-    private List<Integer> clientPorts = List.of();
-    private FreePorts freePorts = FreePorts.SYSTEM;
+    private final EnsembleOptions options = new EnsembleOptions();
 
     private Builder() {}
 
@@ -673,11 +367,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if even or less than 3
      */
     public Builder size(int size) {
-      if (size < 3 || size % 2 == 0) {
-        throw new IllegalArgumentException(
-            "ensemble size " + size + ": must be odd and at least 3 (3, 5, 7, ...)");
-      }
-      this.size = size;
+      options.size(size);
       return this;
     }
 
@@ -691,7 +381,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if shorter than 1 ms or too long
      */
     public Builder tickTime(Duration tickTime) {
-      this.timings = timings.withTickTime(tickTime);
+      options.tickTime(tickTime);
       return this;
     }
 
@@ -703,7 +393,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if shorter than 1 ms or too long
      */
     public Builder minSessionTimeout(Duration minSessionTimeout) {
-      this.timings = timings.withMinSessionTimeout(minSessionTimeout);
+      options.minSessionTimeout(minSessionTimeout);
       return this;
     }
 
@@ -715,7 +405,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if shorter than 1 ms or too long
      */
     public Builder maxSessionTimeout(Duration maxSessionTimeout) {
-      this.timings = timings.withMaxSessionTimeout(maxSessionTimeout);
+      options.maxSessionTimeout(maxSessionTimeout);
       return this;
     }
 
@@ -728,7 +418,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if less than 1
      */
     public Builder initLimit(int ticks) {
-      this.initLimit = positiveTicks("init limit", ticks);
+      options.initLimit(ticks);
       return this;
     }
 
@@ -742,7 +432,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if less than 1
      */
     public Builder syncLimit(int ticks) {
-      this.syncLimit = positiveTicks("sync limit", ticks);
+      options.syncLimit(ticks);
       return this;
     }
 
@@ -756,7 +446,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @return this builder
      */
     public Builder baseDir(Path baseDir) {
-      this.baseDir = Objects.requireNonNull(baseDir, "baseDir");
+      options.baseDir(baseDir);
       return this;
     }
 
@@ -769,16 +459,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if a port is out of range or given twice
      */
     public Builder clientPorts(List<Integer> clientPorts) {
-      List<Integer> copy = List.copyOf(clientPorts);
-      for (int port : copy) {
-        if (port < 0 || port > 65_535) {
-          throw new IllegalArgumentException("client port " + port + ": must be 0 to 65535");
-        }
-        if (port != 0 && copy.indexOf(port) != copy.lastIndexOf(port)) {
-          throw new IllegalArgumentException("client port " + port + ": given twice in " + copy);
-        }
-      }
-      this.clientPorts = copy;
+      options.clientPorts(clientPorts);
       return this;
     }
 
@@ -792,7 +473,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @return this builder
      */
     public Builder jvmOptions(List<String> jvmOptions) {
-      this.jvmOptions = List.copyOf(jvmOptions);
+      options.jvmOptions(jvmOptions);
       return this;
     }
 
@@ -805,17 +486,13 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws IllegalArgumentException if not positive
      */
     public Builder startTimeout(Duration startTimeout) {
-      Objects.requireNonNull(startTimeout, "startTimeout");
-      if (startTimeout.isNegative() || startTimeout.isZero()) {
-        throw new IllegalArgumentException("start timeout " + startTimeout + ": must be positive");
-      }
-      this.startTimeout = startTimeout;
+      options.startTimeout(startTimeout);
       return this;
     }
 
     /** For tests of the retry after a port clash. */
     Builder freePorts(FreePorts freePorts) {
-      this.freePorts = Objects.requireNonNull(freePorts, "freePorts");
+      options.freePorts(freePorts);
       return this;
     }
 
@@ -833,49 +510,7 @@ public final class LocalEnsemble implements AutoCloseable {
      * @throws UncheckedIOException if the directories cannot be created or written
      */
     public LocalEnsemble start() {
-      Timings resolved = timings.resolve();
-      if (!clientPorts.isEmpty() && clientPorts.size() != size) {
-        throw new IllegalArgumentException(
-            "client ports " + clientPorts + ": expected one per member, " + size);
-      }
-      EnsembleSettings settings =
-          new EnsembleSettings(
-              size, resolved, initLimit, syncLimit, jvmOptions, startTimeout, clientPorts, freePorts);
-      boolean temporary = baseDir == null;
-      Path dir =
-          Directories.create(
-              temporary ? null : Objects.requireNonNull(baseDir).toAbsolutePath().normalize(),
-              "roster-ensemble-",
-              "the ensemble's directory");
-      LocalEnsemble ensemble;
-      try {
-        DirectoryLock lock = DirectoryLock.acquire(dir);
-        try {
-          ensemble = new LocalEnsemble(settings, dir, temporary, lock);
-        } catch (RuntimeException e) {
-          lock.release();
-          throw e;
-        }
-      } catch (RuntimeException e) {
-        if (temporary) {
-          Directories.deleteQuietly(dir, "the ensemble's temporary directory");
-        }
-        throw e;
-      }
-      try {
-        ensemble.startUp();
-        return ensemble;
-      } catch (RuntimeException e) {
-        ensemble.close();
-        throw e;
-      }
-    }
-
-    private static int positiveTicks(String name, int ticks) {
-      if (ticks < 1) {
-        throw new IllegalArgumentException(name + " " + ticks + ": must be at least 1 tick");
-      }
-      return ticks;
+      return new LocalEnsemble(RunningEnsemble.start(options.settings(), options.baseDir()));
     }
   }
 }

@@ -21,16 +21,16 @@ final class Observation {
   private static final Set<MemberState> ACCOUNTED_FOR =
       EnumSet.of(MemberState.LEADER, MemberState.FOLLOWER, MemberState.FROZEN, MemberState.DOWN);
 
-  private final Map<LocalEnsemble.Member, MemberState> states;
+  private final Map<EnsembleMember, MemberState> states;
 
-  private Observation(Map<LocalEnsemble.Member, MemberState> states) {
+  private Observation(Map<EnsembleMember, MemberState> states) {
     this.states = states;
   }
 
   /** Asks each member in turn; takes up to 1.5 s for each that does not answer. */
-  static Observation of(List<LocalEnsemble.Member> members) {
-    Map<LocalEnsemble.Member, MemberState> states = new LinkedHashMap<>();
-    for (LocalEnsemble.Member member : members) {
+  static Observation of(List<EnsembleMember> members) {
+    Map<EnsembleMember, MemberState> states = new LinkedHashMap<>();
+    for (EnsembleMember member : members) {
       states.put(member, member.state());
     }
     return new Observation(states);
@@ -57,8 +57,25 @@ final class Observation {
   List<LocalEnsemble.Member> withState(MemberState wanted) {
     return states.entrySet().stream()
         .filter(e -> e.getValue() == wanted)
-        .map(Map.Entry::getKey)
+        .<LocalEnsemble.Member>map(Map.Entry::getKey)
         .toList();
+  }
+
+  /**
+   * The one member that leads.
+   *
+   * @throws IllegalStateException if none or several do; the message tells what each said
+   */
+  LocalEnsemble.Member leader() {
+    List<LocalEnsemble.Member> leaders = withState(MemberState.LEADER);
+    if (leaders.size() == 1) {
+      return leaders.get(0);
+    }
+    throw new IllegalStateException(
+        (leaders.isEmpty() ? "no leader now" : leaders.size() + " members say they lead")
+            + " ("
+            + describe()
+            + ")");
   }
 
   /** For messages: {@code "member 1: leader, member 2: no answer, ..."}. */
