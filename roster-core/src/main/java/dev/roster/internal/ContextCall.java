@@ -10,8 +10,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
- * A blocking call into a serial context: the caller's thread hands a task to the context and
- * waits for its result, bounded, so that the state the task touches keeps one writer.
+ * A blocking call into a serial context: the task runs as the context (on the caller's
+ * thread when the context is idle, otherwise queued on it) and the caller waits for its
+ * result, bounded, so that the state the task touches keeps one writer.
  */
 final class ContextCall {
   private ContextCall() {}
@@ -26,13 +27,18 @@ final class ContextCall {
    */
   static <T> T run(Executor context, Duration timeout, String what, Supplier<T> task) {
     CompletableFuture<T> f = new CompletableFuture<>();
-    context.execute(() -> {
+    Runnable call = () -> {
       try {
         f.complete(task.get());
       } catch (Throwable t) {
         f.completeExceptionally(t);
       }
-    });
+    };
+    // An idle context runs it here and now: the caller would only wait for it. Each step of
+    // such a task is bounded by the operation timeout, like the wait below.
+    if (!(context instanceof SerialExecutor serial && serial.runIfIdle(call))) {
+      context.execute(call);
+    }
     try {
       return f.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {

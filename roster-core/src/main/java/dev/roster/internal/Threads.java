@@ -2,6 +2,7 @@ package dev.roster.internal;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Roster's threads: how they are made, and which of them run Roster's own serial contexts.
@@ -28,13 +29,23 @@ public final class Threads {
     };
   }
 
-  /** Marks the current thread as running {@code context} until {@link #leave}. */
-  static void enter(String context) {
+  /**
+   * Marks the current thread as running {@code context} until {@link #leave}.
+   *
+   * @return the mark it had before, to give back to {@link #leave}
+   */
+  static @Nullable String enter(String context) {
+    String before = CONTEXT.get();
     CONTEXT.set(context);
+    return before;
   }
 
-  static void leave() {
-    CONTEXT.remove();
+  static void leave(@Nullable String before) {
+    if (before == null) {
+      CONTEXT.remove();
+    } else {
+      CONTEXT.set(before);
+    }
   }
 
   /**
