@@ -6,6 +6,7 @@ import dev.roster.codec.InstanceCodec;
 import dev.roster.embedded.EmbeddedZooKeeper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -357,7 +358,9 @@ public final class RegistrationBench {
   }
 
   private static void print(int n, Options options, List<Contender> contenders, List<List<Rep>> results) {
-    System.out.printf(Locale.ROOT, "N = %,d sequential registrations, %d reps%n", n, options.reps);
+    System.out.printf(Locale.ROOT, "N = %,d sequential registrations, %d reps (load average now %.1f on %d cores)%n",
+        n, options.reps, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Runtime.getRuntime().availableProcessors());
     System.out.printf(Locale.ROOT, "%-17s %9s %19s %8s %8s %8s  %s%n", "", "µs/reg", "(min–max over reps)",
         "p50 µs", "p99 µs", "req/reg", "requests per registration, by type (median rep)");
     double[] medianMicros = new double[contenders.size()];
