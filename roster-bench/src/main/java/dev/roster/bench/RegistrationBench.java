@@ -72,8 +72,7 @@ public final class RegistrationBench {
   /** One repetition's outcome: the loop's wall time, each call's latency, the requests sent. */
   private record Rep(long nanos, long[] latencies, Map<String, Long> requests) {
     long requestsWithoutPings() {
-      return requests.entrySet().stream().filter(e -> !e.getKey().equals(PING))
-          .mapToLong(Map.Entry::getValue).sum();
+      return withoutPings(requests);
     }
   }
 
@@ -84,8 +83,16 @@ public final class RegistrationBench {
     Rep run(String service, int n) throws Exception;
   }
 
+  /** Runs the bench with the options of {@link Options}, prints the tables and stops the server. */
   public static void main(String[] args) throws Exception {
-    Options options = Options.parse(args);
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("RegistrationBench: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     if (options.noFsync) {
       // Read once, when ZooKeeper's transaction log class loads, so it must be set before the server starts.
       System.setProperty("zookeeper.forceSync", "no");
@@ -188,6 +195,7 @@ public final class RegistrationBench {
   }
 
   /** What one round trip per registration costs: a synchronous create of the Curator JSON. */
+  @SuppressWarnings("rawtypes")
   private final class ZooKeeperFloor implements Contender {
     @Override
     public String name() {
@@ -196,10 +204,10 @@ public final class RegistrationBench {
 
     @Override
     public Rep run(String service, int n) throws Exception {
-      JsonInstanceSerializer<Map<?, ?>> serializer = serializer();
+      JsonInstanceSerializer<Map> serializer = new JsonInstanceSerializer<>(Map.class);
       List<byte[]> data = new ArrayList<>(n);
       for (ServiceInstance<Map> instance : curatorInstances(service, n)) {
-        data.add(serializer.serialize(cast(instance)));
+        data.add(serializer.serialize(instance));
       }
       // The floor has no library to make the parent, so it is made even with --cold-parents.
       createIfMissing(BASE, CreateMode.PERSISTENT);
@@ -212,16 +220,6 @@ public final class RegistrationBench {
       } finally {
         zk.close();
       }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private JsonInstanceSerializer<Map<?, ?>> serializer() {
-      return new JsonInstanceSerializer<>((Class) Map.class);
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private ServiceInstance<Map<?, ?>> cast(ServiceInstance<Map> instance) {
-      return (ServiceInstance) instance;
     }
   }
 
