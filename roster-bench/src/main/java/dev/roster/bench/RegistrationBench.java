@@ -435,23 +435,23 @@ public final class RegistrationBench {
     }
 
     private static int positive(String option, String value) {
-      int parsed = nonNegative(option, value);
-      if (parsed < 1) {
-        throw new IllegalArgumentException(option + " " + value + ": must be at least 1");
-      }
-      return parsed;
+      return atLeast(option, value, 1);
     }
 
     private static int nonNegative(String option, String value) {
+      return atLeast(option, value, 0);
+    }
+
+    private static int atLeast(String option, String value, int min) {
       try {
         int parsed = Integer.parseInt(value.trim());
-        if (parsed >= 0) {
+        if (parsed >= min) {
           return parsed;
         }
       } catch (NumberFormatException e) {
         // reported below with the value
       }
-      throw new IllegalArgumentException(option + " " + value + ": must be a whole number, 0 or more");
+      throw new IllegalArgumentException(option + " " + value + ": must be a whole number, " + min + " or more");
     }
   }
 }
