@@ -17,11 +17,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster register}: registers one instance and holds it, as a server process would,
@@ -33,12 +31,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "register",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Register an instance of a service and hold it until Ctrl-C, then deregister.",
         "",
@@ -63,12 +55,11 @@ import picocli.CommandLine.Spec;
         "  roster register redis --address 10.0.0.7 --port 6379 \\",
         "      --check-tcp 10.0.0.7:6379 --rise 1 --fall 2"
     })
-final class RegisterCommand implements Callable<Integer> {
+final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   /** How often a health-checked registration is looked at, to print changes of its verdict. */
   private static final Duration HEALTH_POLL = Duration.ofMillis(50);
 
   @ParentCommand RosterCommand root;
-  @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service name, such as payments.")

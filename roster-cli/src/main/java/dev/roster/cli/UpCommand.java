@@ -14,10 +14,8 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster up}: runs everything a developer needs on one machine, in the foreground, until
@@ -31,12 +29,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "up",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Start a local ZooKeeper on 127.0.0.1 and keep it running until Ctrl-C.",
         "",
@@ -54,12 +46,11 @@ import picocli.CommandLine.Spec;
         "  roster up --tick-time 200ms     # dead clients' sessions expire sooner",
         "  roster up --ensemble 3          # three servers, for trying failover"
     })
-final class UpCommand implements Callable<Integer> {
+final class UpCommand extends BaseCommand implements Callable<Integer> {
   /** How often the members of an ensemble are asked what they are, to report changes. */
   private static final Duration ENSEMBLE_CHECK = Duration.ofSeconds(1);
 
   @ParentCommand RosterCommand root;
-  @Spec CommandSpec spec;
 
   @Option(
       names = "--zk-port",

@@ -14,11 +14,9 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster watch}: a service's instances, then every change as it happens, until Ctrl-C.
@@ -27,12 +25,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "watch",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Print a service's instances, then every change as it happens, until Ctrl-C.",
         "",
@@ -48,12 +40,11 @@ import picocli.CommandLine.Spec;
         "  roster watch payments --json             # one JSON event per line",
         "  roster watch payments --zk 127.0.0.1:2182"
     })
-final class WatchCommand implements Callable<Integer> {
+final class WatchCommand extends BaseCommand implements Callable<Integer> {
   /** How often the staleness of the view is checked; a view has no listener for it. */
   private static final Duration STALE_CHECK = Duration.ofMillis(100);
 
   @ParentCommand RosterCommand root;
-  @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service to watch.")
