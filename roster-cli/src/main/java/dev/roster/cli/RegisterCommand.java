@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -92,17 +93,13 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "A metadata entry; repeat for more.")
   Map<String, String> metadata = new LinkedHashMap<>();
 
-  @Option(names = "--check-http", paramLabel = "URL",
-      description = "Register only while a GET of this URL answers 2xx (redirects count as failures).")
-  String checkHttp;
+  /** Null for a plain registration. */
+  @ArgGroup(exclusive = true)
+  CheckTarget target;
 
   @Option(names = "--check-body", paramLabel = "TEXT",
       description = "With --check-http: also require the response body to contain this text.")
   String checkBody;
-
-  @Option(names = "--check-tcp", paramLabel = "HOST:PORT",
-      description = "Register only while a TCP connection to HOST:PORT can be made (IPv6 in brackets, [::1]:8081).")
-  String checkTcp;
 
   @Option(names = "--check-interval", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
       description = "The pause between the end of one check and the start of the next (default: ${DEFAULT-VALUE}).")
@@ -119,6 +116,17 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   @Option(names = "--fall", paramLabel = "N", defaultValue = "3",
       description = "Failing checks in a row that drain and deregister it (default: ${DEFAULT-VALUE}).")
   int fall;
+
+  /** What the health check looks at: a URL or a TCP port, never both (picocli refuses both). */
+  static final class CheckTarget {
+    @Option(names = "--check-http", paramLabel = "URL",
+        description = "Register only while a GET of this URL answers 2xx (redirects count as failures).")
+    String http;
+
+    @Option(names = "--check-tcp", paramLabel = "HOST:PORT",
+        description = "Register only while a TCP connection to HOST:PORT can be made (IPv6 in brackets, [::1]:8081).")
+    String tcp;
+  }
 
   @Override
   public Integer call() {
@@ -262,22 +270,19 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
 
   /** {@code GET http://...} or {@code TCP connect to host:port}, for the first line. */
   private String checkName() {
-    if (checkHttp != null) {
-      return "GET " + checkHttp + (checkBody == null ? "" : " (body must contain '" + checkBody + "')");
+    if (target.http != null) {
+      return "GET " + target.http + (checkBody == null ? "" : " (body must contain '" + checkBody + "')");
     }
-    return "TCP connect to " + checkTcp;
+    return "TCP connect to " + target.tcp;
   }
 
   /** The check the options ask for, or {@code null} for a plain registration. */
   private HealthCheck check() {
     var parsed = spec.commandLine().getParseResult();
-    if (checkHttp != null && checkTcp != null) {
-      throw new IllegalArgumentException("--check-http and --check-tcp are mutually exclusive: give one check");
-    }
-    if (checkBody != null && checkHttp == null) {
+    if (checkBody != null && (target == null || target.http == null)) {
       throw new IllegalArgumentException("--check-body needs --check-http");
     }
-    if (checkHttp == null && checkTcp == null) {
+    if (target == null) {
       for (String option : List.of("--check-interval", "--check-timeout", "--rise", "--fall")) {
         if (parsed.hasMatchedOption(option)) {
           throw new IllegalArgumentException(option + " needs --check-http or --check-tcp");
@@ -285,10 +290,10 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
       }
       return null;
     }
-    return checkHttp != null ? httpCheck() : tcpCheck();
+    return target.http != null ? httpCheck(target.http) : tcpCheck(target.tcp);
   }
 
-  private HealthCheck httpCheck() {
+  private HealthCheck httpCheck(String checkHttp) {
     URI uri;
     try {
       uri = new URI(checkHttp.trim());
@@ -307,7 +312,7 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   }
 
   /** Reads {@code host:port} or {@code [v6]:port}. */
-  private HealthCheck tcpCheck() {
+  private static HealthCheck tcpCheck(String checkTcp) {
     String text = checkTcp.trim();
     String expected = "--check-tcp '" + checkTcp + "': expected HOST:PORT, such as 127.0.0.1:8081 or [::1]:8081";
     String host;

@@ -523,8 +523,13 @@ class CliIT {
   @Test
   void registerRejectsBadChecksBeforeConnecting() {
     String[] base = {"register", "payments", "--address", "127.0.0.1", "--port", "8081", "--zk", "127.0.0.1:1"};
-    assertUsageError(base, List.of("--check-http", "http://127.0.0.1:8081/health", "--check-tcp", "127.0.0.1:8081"),
-        "--check-http and --check-tcp are mutually exclusive: give one check");
+    Result both = InProcessCli.run(append(base, List.of(
+        "--check-http", "http://127.0.0.1:8081/health", "--check-tcp", "127.0.0.1:8081")));
+    assertThat(both.exitCode).as(both.toString()).isEqualTo(2);
+    assertThat(both.out).isEmpty();
+    assertThat(both.err.lines().findFirst()).hasValue(
+        "Error: --check-http=URL, --check-tcp=HOST:PORT are mutually exclusive (specify only one)");
+    assertThat(both.err).contains("Usage: roster register").doesNotContain("\tat ");
     assertUsageError(base, List.of("--check-http", "localhost:8081/health"),
         "--check-http 'localhost:8081/health': must be an absolute http or https URL with a host, "
             + "such as http://127.0.0.1:8081/health");
@@ -542,15 +547,19 @@ class CliIT {
   }
 
   private static void assertUsageError(String[] base, List<String> extra, String message) {
-    List<String> args = new ArrayList<>(List.of(base));
-    args.addAll(extra);
-    Result result = InProcessCli.run(args.toArray(new String[0]));
+    Result result = InProcessCli.run(append(base, extra));
     assertThat(result.exitCode).as(extra + ": " + result).isEqualTo(2);
     assertThat(result.out).isEmpty();
     assertThat(result.err).isEqualTo("roster register: " + message + "\n");
   }
 
   // ---- helpers
+
+  private static String[] append(String[] base, List<String> extra) {
+    List<String> args = new ArrayList<>(List.of(base));
+    args.addAll(extra);
+    return args.toArray(new String[0]);
+  }
 
   private Roster roster(String connectString) {
     Roster roster = Roster.builder().connectString(connectString).basePath(basePath).connectionTimeout(WAIT).build();
