@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Command;
 
 /**
  * Runs the {@code roster} commands in-process, as {@link Main} would, against a real ZooKeeper
@@ -294,6 +296,34 @@ class CliIT {
     Result none = InProcessCli.run();
     assertThat(none.exitCode).isEqualTo(2);
     assertThat(none.err).contains("Missing command");
+  }
+
+  /** Registers through a Roster it has already closed, as no shipped command can. */
+  @Command(name = "register-after-close")
+  static final class RegisterAfterClose implements Callable<Integer> {
+    private final String connectString;
+
+    RegisterAfterClose(String connectString) {
+      this.connectString = connectString;
+    }
+
+    @Override
+    public Integer call() {
+      Roster roster = Roster.builder().connectString(connectString).connectionTimeout(WAIT).build();
+      roster.close();
+      roster.register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081).build());
+      return ExitCodes.OK;
+    }
+  }
+
+  @Test
+  void anIllegalStateFromTheLibraryIsOneLineAndExitCode1() {
+    Result result = InProcessCli.runWith(new RegisterAfterClose(zk.connectString()), "register-after-close");
+    assertThat(result.exitCode).as(result.toString()).isEqualTo(1);
+    assertThat(result.out).isEmpty();
+    // The library's own words ("this Roster is closed"), on one line: no stack trace.
+    assertThat(result.err).startsWith("roster register-after-close: ").contains("closed").endsWith("\n");
+    assertThat(result.err.lines()).hasSize(1);
   }
 
   @Test
