@@ -1,6 +1,7 @@
 package dev.roster.cli;
 
 import dev.roster.Registration;
+import dev.roster.RegistrationConflictException;
 import dev.roster.Roster;
 import dev.roster.RosterEventListener;
 import dev.roster.ServiceInstance;
@@ -140,7 +141,7 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Progress progress = new Progress(err, instance);
     try (Roster roster = zk.connect(progress)) {
-      Registration registration = roster.register(instance);
+      Registration registration = register(roster, instance);
       out.println("registered " + name(instance) + " at " + instance.hostPort()
           + " (session " + Text.session(roster.sessionId()) + " on " + zk.connectString + "); Ctrl-C to deregister");
       out.flush();
@@ -162,17 +163,42 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
         .zone(zone)
         .weight(weight)
         .status(status);
-    try {
-      builder.metadata(metadata);
-    } catch (IllegalArgumentException e) {
-      // The library's advice names its builder methods; here the same things are options.
-      throw new IllegalArgumentException(e.getMessage().replace(
-          "the builder's zone(...), weight(...) or status(...)", "--zone, --weight or --status"), e);
-    }
+    metadata.forEach((key, value) -> {
+      try {
+        builder.metadata(key, value);
+      } catch (IllegalArgumentException e) {
+        throw metadataRefused(key, e);
+      }
+    });
     if (id != null) {
       builder.id(id);
     }
     return builder.build();
+  }
+
+  /** Registers, or fails with one line that names the owner of the node and the option to change. */
+  private static Registration register(Roster roster, ServiceInstance instance) {
+    try {
+      return roster.register(instance);
+    } catch (RegistrationConflictException e) {
+      throw new CommandFailure("cannot register " + name(instance) + ": its node " + e.path()
+          + " is owned by another live session " + Text.session(e.ownerSessionId())
+          + "; another process registered the same service and id (pass another --id, or stop that process)", e);
+    }
+  }
+
+  /**
+   * The library refuses a metadata key that would shadow one of the instance's own attributes
+   * (zone, weight, status), and its advice names the builder's setters; here each of those
+   * attributes is an option of the same name, so the message names the options. Any other
+   * refusal (an empty key, a control character) is the library's message as it is.
+   */
+  private IllegalArgumentException metadataRefused(String key, IllegalArgumentException e) {
+    if (spec.findOption("--" + key) == null) {
+      return e;
+    }
+    return new IllegalArgumentException("metadata key '" + key
+        + "': is reserved for Roster's own attribute; use --zone, --weight or --status", e);
   }
 
   /**
@@ -346,24 +372,27 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
     }
   }
 
-  /** The policy from the options; each bad value is named by its option. */
+  /**
+   * The policy from the options; each bad value is named by its option. The library's
+   * {@link IllegalArgumentException} carries no field for the rule a value broke, so the rule
+   * each setter documents is stated here.
+   */
   private HealthPolicy policy() {
     HealthPolicy.Builder builder = HealthPolicy.builder();
-    set("--check-interval " + Text.duration(checkInterval), () -> builder.interval(checkInterval));
-    set("--check-timeout " + Text.duration(checkTimeout), () -> builder.timeout(checkTimeout));
-    set("--rise " + rise, () -> builder.rise(rise));
-    set("--fall " + fall, () -> builder.fall(fall));
+    String duration = "must be positive and at most one day";
+    set("--check-interval " + Text.duration(checkInterval), duration, () -> builder.interval(checkInterval));
+    set("--check-timeout " + Text.duration(checkTimeout), duration, () -> builder.timeout(checkTimeout));
+    set("--rise " + rise, "must be >= 1", () -> builder.rise(rise));
+    set("--fall " + fall, "must be >= 1", () -> builder.fall(fall));
     return builder.build();
   }
 
-  /** Runs one setter; its complaint ({@code rise 0: must be >= 1}) is restated with the option. */
-  private static void set(String option, Runnable setter) {
+  /** Runs one setter; if it refuses the value, says so as {@code --rise 0: must be >= 1}. */
+  private static void set(String optionAndValue, String rule, Runnable setter) {
     try {
       setter.run();
     } catch (IllegalArgumentException e) {
-      String message = e.getMessage();
-      int colon = message.indexOf(": ");
-      throw new IllegalArgumentException(option + (colon < 0 ? ": " + message : message.substring(colon)), e);
+      throw new IllegalArgumentException(optionAndValue + ": " + rule, e);
     }
   }
 

@@ -205,6 +205,9 @@ class CliIT {
     assertThat(result.exitCode).isEqualTo(1);
     assertThat(result.err).startsWith("roster register: ").contains("owned by another live session");
     assertThat(result.err.lines()).hasSize(1);
+    // Built from the exception's fields: the instance, the node, its owner and the option to change.
+    assertThat(result.err).startsWith("roster register: cannot register payments/p1: its node "
+        + basePath + "/payments/p1 is owned by another live session 0x").contains("(pass another --id");
   }
 
   @Test
@@ -574,6 +577,17 @@ class CliIT {
     assertUsageError(base, List.of("--check-body", "OK"), "--check-body needs --check-http");
     assertUsageError(base, List.of("--rise", "3"), "--rise needs --check-http or --check-tcp");
     assertUsageError(base, List.of("--check-tcp", "[::1]:8081", "--fall", "0"), "--fall 0: must be >= 1");
+    assertUsageError(base, List.of("--check-tcp", "[::1]:8081", "--check-timeout", "25h"),
+        "--check-timeout 1500m: must be positive and at most one day");
+  }
+
+  @Test
+  void registerNamesTheOptionForAMetadataKeyThatIsAnAttribute() {
+    String[] base = {"register", "payments", "--address", "127.0.0.1", "--port", "8081", "--zk", "127.0.0.1:1"};
+    assertUsageError(base, List.of("--meta", "version=1", "--meta", "zone=eu-west-1a"),
+        "metadata key 'zone': is reserved for Roster's own attribute; use --zone, --weight or --status");
+    // Refused for another reason: the library's words as they are.
+    assertUsageError(base, List.of("--meta", "=1"), "metadata key '': must be 1-255 characters");
   }
 
   private static void assertUsageError(String[] base, List<String> extra, String message) {
