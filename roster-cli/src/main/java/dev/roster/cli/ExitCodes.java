@@ -4,7 +4,10 @@ package dev.roster.cli;
 final class ExitCodes {
   /** Done; or stopped with Ctrl-C after cleaning up. */
   static final int OK = 0;
-  /** The registry or the server failed: unreachable, port taken, conflict, timeout. */
+  /**
+   * The registry or the server failed (unreachable, port taken, conflict, timeout), or the
+   * library refused an operation in its current state (a closed Roster).
+   */
   static final int FAILURE = 1;
   /** Bad input: an unknown option, or a value the library rejects. Nothing was sent. */
   static final int USAGE = 2;

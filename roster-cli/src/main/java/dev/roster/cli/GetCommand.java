@@ -17,10 +17,8 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster get}: picks one UP instance of a service with a load-balancing strategy and
@@ -29,12 +27,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "get",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Pick one UP instance of a service and print its host:port (IPv6 in brackets), for scripts.",
         "",
@@ -58,7 +50,7 @@ import picocli.CommandLine.Spec;
         "      --strategy weighted-random",
         "  roster get payments --json | jq -r .id"
     })
-final class GetCommand implements Callable<Integer> {
+final class GetCommand extends BaseCommand implements Callable<Integer> {
 
   /** The strategies by the names the option takes. */
   enum StrategyName {
@@ -101,7 +93,6 @@ final class GetCommand implements Callable<Integer> {
     }
   }
 
-  @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service to pick from, such as payments.")

@@ -11,20 +11,12 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code roster ls}: the services, or one service's instances, as a table or as JSON. */
 @Command(
     name = "ls",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "List the services and how many instances each has; or, given a service, its instances."
     },
@@ -35,9 +27,8 @@ import picocli.CommandLine.Spec;
         "  roster ls payments --json | jq -r '.instances[] | \"\\(.address):\\(.port)\"'",
         "  roster ls --zk zk1:2181,zk2:2181,zk3:2181 --base-path /services"
     })
-final class LsCommand implements Callable<Integer> {
+final class LsCommand extends BaseCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE", description = "List this service's instances.")

@@ -14,7 +14,8 @@ import picocli.CommandLine.ParseResult;
  *
  * <p>Exit codes: 0 done (also after Ctrl-C ended a command cleanly), 1 the registry or the
  * server failed, 2 bad input, 130 Ctrl-C before there was anything to clean up. Failures are
- * one line on stderr, {@code roster COMMAND: what went wrong}, without a stack trace.
+ * one line on stderr, {@code roster COMMAND: what went wrong}, without a stack trace; so is an
+ * {@code IllegalStateException} from the library ("this Roster is closed"), which is exit 1.
  */
 public final class Main {
   /** How long Ctrl-C waits for a command to clean up (deregister, stop the server). */
@@ -79,7 +80,9 @@ public final class Main {
     if (e instanceof IllegalArgumentException) {
       err.println(prefix + e.getMessage());
       exitCode = ExitCodes.USAGE;
-    } else if (e instanceof CommandFailure || e instanceof RosterException) {
+    } else if (e instanceof CommandFailure || e instanceof RosterException || e instanceof IllegalStateException) {
+      // The library's IllegalStateException says an operation came at the wrong time ("this
+      // Roster is closed", "already registered"): a situation its message explains, not a bug.
       err.println(prefix + e.getMessage());
       exitCode = ExitCodes.FAILURE;
     } else {

@@ -1,6 +1,7 @@
 package dev.roster.cli;
 
 import dev.roster.Registration;
+import dev.roster.RegistrationConflictException;
 import dev.roster.Roster;
 import dev.roster.RosterEventListener;
 import dev.roster.ServiceInstance;
@@ -17,13 +18,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster register}: registers one instance and holds it, as a server process would,
@@ -35,12 +35,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "register",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Register an instance of a service and hold it until Ctrl-C, then deregister.",
         "",
@@ -65,11 +59,10 @@ import picocli.CommandLine.Spec;
         "  roster register redis --address 10.0.0.7 --port 6379 \\",
         "      --check-tcp 10.0.0.7:6379 --rise 1 --fall 2"
     })
-final class RegisterCommand implements Callable<Integer> {
+final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   /** How often a health-checked registration is looked at, to print changes of its verdict. */
 
   @ParentCommand RosterCommand root;
-  @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service name, such as payments.")
@@ -102,17 +95,13 @@ final class RegisterCommand implements Callable<Integer> {
   @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "A metadata entry; repeat for more.")
   Map<String, String> metadata = new LinkedHashMap<>();
 
-  @Option(names = "--check-http", paramLabel = "URL",
-      description = "Register only while a GET of this URL answers 2xx (redirects count as failures).")
-  String checkHttp;
+  /** Null for a plain registration. */
+  @ArgGroup(exclusive = true)
+  CheckTarget target;
 
   @Option(names = "--check-body", paramLabel = "TEXT",
       description = "With --check-http: also require the response body to contain this text.")
   String checkBody;
-
-  @Option(names = "--check-tcp", paramLabel = "HOST:PORT",
-      description = "Register only while a TCP connection to HOST:PORT can be made (IPv6 in brackets, [::1]:8081).")
-  String checkTcp;
 
   @Option(names = "--check-interval", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
       description = "The pause between the end of one check and the start of the next (default: ${DEFAULT-VALUE}).")
@@ -130,6 +119,17 @@ final class RegisterCommand implements Callable<Integer> {
       description = "Failing checks in a row that drain and deregister it (default: ${DEFAULT-VALUE}).")
   int fall;
 
+  /** What the health check looks at: a URL or a TCP port, never both (picocli refuses both). */
+  static final class CheckTarget {
+    @Option(names = "--check-http", paramLabel = "URL",
+        description = "Register only while a GET of this URL answers 2xx (redirects count as failures).")
+    String http;
+
+    @Option(names = "--check-tcp", paramLabel = "HOST:PORT",
+        description = "Register only while a TCP connection to HOST:PORT can be made (IPv6 in brackets, [::1]:8081).")
+    String tcp;
+  }
+
   @Override
   public Integer call() {
     // Built first: bad input fails here, before anything is sent.
@@ -142,7 +142,7 @@ final class RegisterCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Progress progress = new Progress(err, instance);
     try (Roster roster = zk.connect(progress)) {
-      Registration registration = roster.register(instance);
+      Registration registration = register(roster, instance);
       out.println("registered " + name(instance) + " at " + instance.hostPort()
           + " (session " + Text.session(roster.sessionId()) + " on " + zk.connectString + "); Ctrl-C to deregister");
       out.flush();
@@ -164,17 +164,42 @@ final class RegisterCommand implements Callable<Integer> {
         .zone(zone)
         .weight(weight)
         .status(status);
-    try {
-      builder.metadata(metadata);
-    } catch (IllegalArgumentException e) {
-      // The library's advice names its builder methods; here the same things are options.
-      throw new IllegalArgumentException(e.getMessage().replace(
-          "the builder's zone(...), weight(...) or status(...)", "--zone, --weight or --status"), e);
-    }
+    metadata.forEach((key, value) -> {
+      try {
+        builder.metadata(key, value);
+      } catch (IllegalArgumentException e) {
+        throw metadataRefused(key, e);
+      }
+    });
     if (id != null) {
       builder.id(id);
     }
     return builder.build();
+  }
+
+  /** Registers, or fails with one line that names the owner of the node and the option to change. */
+  private static Registration register(Roster roster, ServiceInstance instance) {
+    try {
+      return roster.register(instance);
+    } catch (RegistrationConflictException e) {
+      throw new CommandFailure("cannot register " + name(instance) + ": its node " + e.path()
+          + " is owned by another live session " + Text.session(e.ownerSessionId())
+          + "; another process registered the same service and id (pass another --id, or stop that process)", e);
+    }
+  }
+
+  /**
+   * The library refuses a metadata key that would shadow one of the instance's own attributes
+   * (zone, weight, status), and its advice names the builder's setters; here each of those
+   * attributes is an option of the same name, so the message names the options. Any other
+   * refusal (an empty key, a control character) is the library's message as it is.
+   */
+  private IllegalArgumentException metadataRefused(String key, IllegalArgumentException e) {
+    if (spec.findOption("--" + key) == null) {
+      return e;
+    }
+    return new IllegalArgumentException("metadata key '" + key
+        + "': is reserved for Roster's own attribute; use --zone, --weight or --status", e);
   }
 
   /**
@@ -264,22 +289,19 @@ final class RegisterCommand implements Callable<Integer> {
 
   /** {@code GET http://...} or {@code TCP connect to host:port}, for the first line. */
   private String checkName() {
-    if (checkHttp != null) {
-      return "GET " + checkHttp + (checkBody == null ? "" : " (body must contain '" + checkBody + "')");
+    if (target.http != null) {
+      return "GET " + target.http + (checkBody == null ? "" : " (body must contain '" + checkBody + "')");
     }
-    return "TCP connect to " + checkTcp;
+    return "TCP connect to " + target.tcp;
   }
 
   /** The check the options ask for, or {@code null} for a plain registration. */
   private HealthCheck check() {
     var parsed = spec.commandLine().getParseResult();
-    if (checkHttp != null && checkTcp != null) {
-      throw new IllegalArgumentException("--check-http and --check-tcp are mutually exclusive: give one check");
-    }
-    if (checkBody != null && checkHttp == null) {
+    if (checkBody != null && (target == null || target.http == null)) {
       throw new IllegalArgumentException("--check-body needs --check-http");
     }
-    if (checkHttp == null && checkTcp == null) {
+    if (target == null) {
       for (String option : List.of("--check-interval", "--check-timeout", "--rise", "--fall")) {
         if (parsed.hasMatchedOption(option)) {
           throw new IllegalArgumentException(option + " needs --check-http or --check-tcp");
@@ -287,10 +309,10 @@ final class RegisterCommand implements Callable<Integer> {
       }
       return null;
     }
-    return checkHttp != null ? httpCheck() : tcpCheck();
+    return target.http != null ? httpCheck(target.http) : tcpCheck(target.tcp);
   }
 
-  private HealthCheck httpCheck() {
+  private HealthCheck httpCheck(String checkHttp) {
     URI uri;
     try {
       uri = new URI(checkHttp.trim());
@@ -309,7 +331,7 @@ final class RegisterCommand implements Callable<Integer> {
   }
 
   /** Reads {@code host:port} or {@code [v6]:port}. */
-  private HealthCheck tcpCheck() {
+  private static HealthCheck tcpCheck(String checkTcp) {
     String text = checkTcp.trim();
     String expected = "--check-tcp '" + checkTcp + "': expected HOST:PORT, such as 127.0.0.1:8081 or [::1]:8081";
     String host;
@@ -343,24 +365,27 @@ final class RegisterCommand implements Callable<Integer> {
     }
   }
 
-  /** The policy from the options; each bad value is named by its option. */
+  /**
+   * The policy from the options; each bad value is named by its option. The library's
+   * {@link IllegalArgumentException} carries no field for the rule a value broke, so the rule
+   * each setter documents is stated here.
+   */
   private HealthPolicy policy() {
     HealthPolicy.Builder builder = HealthPolicy.builder();
-    set("--check-interval " + Text.duration(checkInterval), () -> builder.interval(checkInterval));
-    set("--check-timeout " + Text.duration(checkTimeout), () -> builder.timeout(checkTimeout));
-    set("--rise " + rise, () -> builder.rise(rise));
-    set("--fall " + fall, () -> builder.fall(fall));
+    String duration = "must be positive and at most one day";
+    set("--check-interval " + Text.duration(checkInterval), duration, () -> builder.interval(checkInterval));
+    set("--check-timeout " + Text.duration(checkTimeout), duration, () -> builder.timeout(checkTimeout));
+    set("--rise " + rise, "must be >= 1", () -> builder.rise(rise));
+    set("--fall " + fall, "must be >= 1", () -> builder.fall(fall));
     return builder.build();
   }
 
-  /** Runs one setter; its complaint ({@code rise 0: must be >= 1}) is restated with the option. */
-  private static void set(String option, Runnable setter) {
+  /** Runs one setter; if it refuses the value, says so as {@code --rise 0: must be >= 1}. */
+  private static void set(String optionAndValue, String rule, Runnable setter) {
     try {
       setter.run();
     } catch (IllegalArgumentException e) {
-      String message = e.getMessage();
-      int colon = message.indexOf(": ");
-      throw new IllegalArgumentException(option + (colon < 0 ? ": " + message : message.substring(colon)), e);
+      throw new IllegalArgumentException(optionAndValue + ": " + rule, e);
     }
   }
 

@@ -5,18 +5,11 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code roster}: the top of the command tree. Holds what every subcommand shares. */
 @Command(
     name = "roster",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
     description = {
         "Service registration and discovery on Apache ZooKeeper.",
         "",
@@ -37,10 +30,8 @@ import picocli.CommandLine.Spec;
         "",
         "Run `roster COMMAND --help` for each command's options."
     })
-final class RosterCommand implements Runnable {
+final class RosterCommand extends BaseCommand implements Runnable {
   private final StopSignal stop;
-
-  @Spec CommandSpec spec;
 
   RosterCommand(StopSignal stop) {
     this.stop = stop;

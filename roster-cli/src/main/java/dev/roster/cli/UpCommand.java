@@ -14,11 +14,10 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster up}: runs everything a developer needs on one machine, in the foreground, until
@@ -32,12 +31,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "up",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Start a local ZooKeeper on 127.0.0.1 and keep it running until Ctrl-C.",
         "",
@@ -55,19 +48,15 @@ import picocli.CommandLine.Spec;
         "  roster up --tick-time 200ms     # dead clients' sessions expire sooner",
         "  roster up --ensemble 3          # three servers, for trying failover"
     })
-final class UpCommand implements Callable<Integer> {
+final class UpCommand extends BaseCommand implements Callable<Integer> {
   /** How often the members of an ensemble are asked what they are, to report changes. */
   private static final Duration ENSEMBLE_CHECK = Duration.ofSeconds(1);
 
   @ParentCommand RosterCommand root;
-  @Spec CommandSpec spec;
 
-  @Option(
-      names = "--zk-port",
-      paramLabel = "PORT",
-      defaultValue = "2181",
-      description = "The port ZooKeeper listens on, on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
-  int zkPort;
+  /** Initialised, so that --zk-port has its default when neither option is given. */
+  @ArgGroup(exclusive = true)
+  Servers servers = new Servers();
 
   @Option(
       names = "--data-dir",
@@ -76,13 +65,6 @@ final class UpCommand implements Callable<Integer> {
       description = "Where ZooKeeper keeps its data, relative to the current directory (default: "
           + "./${DEFAULT-VALUE}; with --ensemble, ./${DEFAULT-VALUE}/ensemble).")
   Path dataDir;
-
-  @Option(
-      names = "--ensemble",
-      paramLabel = "N",
-      description = "Run an ensemble of N servers (3 or 5), each a child process, instead of one server in this "
-          + "process. Each member gets a free port, kept for the next run on the same --data-dir.")
-  Integer ensembleSize;
 
   @Option(
       names = "--tick-time",
@@ -95,18 +77,34 @@ final class UpCommand implements Callable<Integer> {
       })
   Duration tickTime;
 
+  /**
+   * One server on a port of your choice, or an ensemble whose members each get a free port:
+   * never both, which picocli refuses as a usage error.
+   */
+  static final class Servers {
+    @Option(
+        names = "--zk-port",
+        paramLabel = "PORT",
+        defaultValue = "2181",
+        description = "The port ZooKeeper listens on, on 127.0.0.1; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int zkPort;
+
+    @Option(
+        names = "--ensemble",
+        paramLabel = "N",
+        description = "Run an ensemble of N servers (3 or 5), each a child process, instead of one server in this "
+            + "process. Each member gets a free port, kept for the next run on the same --data-dir.")
+    Integer ensembleSize;
+  }
+
   /** What has started, most recent first; closed in that order. */
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
   @Override
   public Integer call() {
-    if (ensembleSize != null && spec.commandLine().getParseResult().hasMatchedOption("--zk-port")) {
-      throw new IllegalArgumentException(
-          "--ensemble and --zk-port are mutually exclusive: each member of an ensemble gets a free port");
-    }
     PrintWriter out = spec.commandLine().getOut();
     try {
-      if (ensembleSize == null) {
+      if (servers.ensembleSize == null) {
         EmbeddedZooKeeper zooKeeper = startZooKeeper();
         printBanner(out, zooKeeper);
         root.stop().await();
@@ -128,7 +126,7 @@ final class UpCommand implements Callable<Integer> {
   private EmbeddedZooKeeper startZooKeeper() {
     Path dir = dataDir.toAbsolutePath().normalize();
     EmbeddedZooKeeper.Builder builder = EmbeddedZooKeeper.builder()
-        .port(zkPort)
+        .port(servers.zkPort)
         .dataDir(dir)
         .tickTime(tickTime);
     EmbeddedZooKeeper zooKeeper;
@@ -145,12 +143,12 @@ final class UpCommand implements Callable<Integer> {
 
   private LocalEnsemble startEnsemble(PrintWriter out) {
     // size() rejects a bad size before anything starts: a usage error, exit code 2.
-    LocalEnsemble.Builder builder = LocalEnsemble.builder().size(ensembleSize).tickTime(tickTime);
+    LocalEnsemble.Builder builder = LocalEnsemble.builder().size(servers.ensembleSize).tickTime(tickTime);
     Path dir = spec.commandLine().getParseResult().hasMatchedOption("--data-dir")
         ? dataDir
         : dataDir.resolve("ensemble");
     builder.baseDir(dir.toAbsolutePath().normalize());
-    out.println("starting " + ensembleSize + " ZooKeeper servers, each a process of its own...");
+    out.println("starting " + servers.ensembleSize + " ZooKeeper servers, each a process of its own...");
     out.flush();
     LocalEnsemble ensemble;
     try {

@@ -15,11 +15,9 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code roster watch}: a service's instances, then every change as it happens, until Ctrl-C.
@@ -28,12 +26,6 @@ import picocli.CommandLine.Spec;
  */
 @Command(
     name = "watch",
-    mixinStandardHelpOptions = true,
-    versionProvider = RosterCommand.Version.class,
-    usageHelpAutoWidth = true,
-    parameterListHeading = "%nParameters:%n",
-    optionListHeading = "%nOptions:%n",
-    sortOptions = false,
     description = {
         "Print a service's instances, then every change as it happens, until Ctrl-C.",
         "",
@@ -49,9 +41,8 @@ import picocli.CommandLine.Spec;
         "  roster watch payments --json             # one JSON event per line",
         "  roster watch payments --zk 127.0.0.1:2182"
     })
-final class WatchCommand implements Callable<Integer> {
+final class WatchCommand extends BaseCommand implements Callable<Integer> {
   @ParentCommand RosterCommand root;
-  @Spec CommandSpec spec;
   @Mixin ZooKeeperOptions zk;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service to watch.")

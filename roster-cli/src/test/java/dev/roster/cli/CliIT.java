@@ -29,6 +29,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Command;
 
 /**
  * Runs the {@code roster} commands in-process, as {@link Main} would, against a real ZooKeeper
@@ -203,6 +205,9 @@ class CliIT {
     assertThat(result.exitCode).isEqualTo(1);
     assertThat(result.err).startsWith("roster register: ").contains("owned by another live session");
     assertThat(result.err.lines()).hasSize(1);
+    // Built from the exception's fields: the instance, the node, its owner and the option to change.
+    assertThat(result.err).startsWith("roster register: cannot register payments/p1: its node "
+        + basePath + "/payments/p1 is owned by another live session 0x").contains("(pass another --id");
   }
 
   @Test
@@ -294,6 +299,34 @@ class CliIT {
     Result none = InProcessCli.run();
     assertThat(none.exitCode).isEqualTo(2);
     assertThat(none.err).contains("Missing command");
+  }
+
+  /** Registers through a Roster it has already closed, as no shipped command can. */
+  @Command(name = "register-after-close")
+  static final class RegisterAfterClose implements Callable<Integer> {
+    private final String connectString;
+
+    RegisterAfterClose(String connectString) {
+      this.connectString = connectString;
+    }
+
+    @Override
+    public Integer call() {
+      Roster roster = Roster.builder().connectString(connectString).connectionTimeout(WAIT).build();
+      roster.close();
+      roster.register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081).build());
+      return ExitCodes.OK;
+    }
+  }
+
+  @Test
+  void anIllegalStateFromTheLibraryIsOneLineAndExitCode1() {
+    Result result = InProcessCli.runWith(new RegisterAfterClose(zk.connectString()), "register-after-close");
+    assertThat(result.exitCode).as(result.toString()).isEqualTo(1);
+    assertThat(result.out).isEmpty();
+    // The library's own words ("this Roster is closed"), on one line: no stack trace.
+    assertThat(result.err).startsWith("roster register-after-close: ").contains("closed").endsWith("\n");
+    assertThat(result.err.lines()).hasSize(1);
   }
 
   @Test
@@ -523,8 +556,13 @@ class CliIT {
   @Test
   void registerRejectsBadChecksBeforeConnecting() {
     String[] base = {"register", "payments", "--address", "127.0.0.1", "--port", "8081", "--zk", "127.0.0.1:1"};
-    assertUsageError(base, List.of("--check-http", "http://127.0.0.1:8081/health", "--check-tcp", "127.0.0.1:8081"),
-        "--check-http and --check-tcp are mutually exclusive: give one check");
+    Result both = InProcessCli.run(append(base, List.of(
+        "--check-http", "http://127.0.0.1:8081/health", "--check-tcp", "127.0.0.1:8081")));
+    assertThat(both.exitCode).as(both.toString()).isEqualTo(2);
+    assertThat(both.out).isEmpty();
+    assertThat(both.err.lines().findFirst()).hasValue(
+        "Error: --check-http=URL, --check-tcp=HOST:PORT are mutually exclusive (specify only one)");
+    assertThat(both.err).contains("Usage: roster register").doesNotContain("\tat ");
     assertUsageError(base, List.of("--check-http", "localhost:8081/health"),
         "--check-http 'localhost:8081/health': must be an absolute http or https URL with a host, "
             + "such as http://127.0.0.1:8081/health");
@@ -539,18 +577,33 @@ class CliIT {
     assertUsageError(base, List.of("--check-body", "OK"), "--check-body needs --check-http");
     assertUsageError(base, List.of("--rise", "3"), "--rise needs --check-http or --check-tcp");
     assertUsageError(base, List.of("--check-tcp", "[::1]:8081", "--fall", "0"), "--fall 0: must be >= 1");
+    assertUsageError(base, List.of("--check-tcp", "[::1]:8081", "--check-timeout", "25h"),
+        "--check-timeout 1500m: must be positive and at most one day");
+  }
+
+  @Test
+  void registerNamesTheOptionForAMetadataKeyThatIsAnAttribute() {
+    String[] base = {"register", "payments", "--address", "127.0.0.1", "--port", "8081", "--zk", "127.0.0.1:1"};
+    assertUsageError(base, List.of("--meta", "version=1", "--meta", "zone=eu-west-1a"),
+        "metadata key 'zone': is reserved for Roster's own attribute; use --zone, --weight or --status");
+    // Refused for another reason: the library's words as they are.
+    assertUsageError(base, List.of("--meta", "=1"), "metadata key '': must be 1-255 characters");
   }
 
   private static void assertUsageError(String[] base, List<String> extra, String message) {
-    List<String> args = new ArrayList<>(List.of(base));
-    args.addAll(extra);
-    Result result = InProcessCli.run(args.toArray(new String[0]));
+    Result result = InProcessCli.run(append(base, extra));
     assertThat(result.exitCode).as(extra + ": " + result).isEqualTo(2);
     assertThat(result.out).isEmpty();
     assertThat(result.err).isEqualTo("roster register: " + message + "\n");
   }
 
   // ---- helpers
+
+  private static String[] append(String[] base, List<String> extra) {
+    List<String> args = new ArrayList<>(List.of(base));
+    args.addAll(extra);
+    return args.toArray(new String[0]);
+  }
 
   private Roster roster(String connectString) {
     Roster roster = Roster.builder().connectString(connectString).basePath(basePath).connectionTimeout(WAIT).build();

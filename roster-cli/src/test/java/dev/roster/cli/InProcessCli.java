@@ -31,14 +31,26 @@ final class InProcessCli {
 
   /** Runs a command to its end. */
   static Result run(String... args) {
+    return runWith(null, args);
+  }
+
+  /**
+   * Runs a command to its end, with {@code extra} (a picocli command object, or null) added as
+   * one more subcommand: a test's own command shows what {@link Main} makes of what it throws.
+   */
+  static Result runWith(Object extra, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int exitCode = commandLine(new StopSignal(), out, err).execute(args);
+    int exitCode = commandLine(new StopSignal(), extra, out, err).execute(args);
     return new Result(exitCode, out.toString(), err.toString());
   }
 
-  private static CommandLine commandLine(StopSignal stop, StringWriter out, StringWriter err) {
+  private static CommandLine commandLine(StopSignal stop, Object extra, StringWriter out, StringWriter err) {
     CommandLine commandLine = Main.commandLine(stop);
+    if (extra != null) {
+      // Before the streams are set: picocli gives them to the subcommands it has then.
+      commandLine.addSubcommand(extra);
+    }
     commandLine.setOut(new PrintWriter(out, true));
     commandLine.setErr(new PrintWriter(err, true));
     return commandLine;
@@ -55,7 +67,7 @@ final class InProcessCli {
     /** Starts {@code args}; {@link #stop()} waits up to {@code wait} for it to end. */
     Background(Duration wait, String... args) {
       this.wait = wait;
-      CommandLine commandLine = commandLine(stop, out, err);
+      CommandLine commandLine = commandLine(stop, null, out, err);
       Thread thread = new Thread(() -> exitCode.complete(commandLine.execute(args)), "roster " + args[0]);
       thread.setDaemon(true);
       thread.start();
