@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>Two paths share that decision. {@link #ensure} handles one registration: when the node
  * is most likely missing (a new registration, a node deleted from outside) it creates first,
  * with the self-healing watch sent in the same round trip, since a successful create proves
- * the node is ours; otherwise it reads, decides and acts. {@link #pipelined} handles many at
+ * the node is ours (two requests, one round trip); otherwise it reads, decides and acts. {@link #pipelined} handles many at
  * once after a reconnect: every watch and read is sent before the first answer is awaited,
  * then every write.
  */
@@ -75,10 +75,12 @@ final class NodeReconciler {
       for (int attempt = 0; attempt < 8; attempt++) {
         if (create) {
           create = false;
-          CompletableFuture<String> created = ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL);
           if (watch == null) {
-            watch = watch(zk, reg, sid); // pipelined behind the create: one round trip for both
+            // Sent first, pipelined with the create: the server answers it before the create
+            // (which waits for its transaction log), so both cost one round trip.
+            watch = watch(zk, reg, sid);
           }
+          CompletableFuture<String> created = ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL);
           try {
             ZkOps.await(created, timeout);
           } catch (KeeperException.NoNodeException e) {
