@@ -126,7 +126,7 @@ class ServiceInstanceTest {
   }
 
   @Test
-  void leniantlyBuiltInstancesAreCaughtByValidate() {
+  void lenientlyBuiltInstancesAreCaughtByValidate() {
     ServiceInstance foreign = new ServiceInstance("svc", "a b", "h", 1, 0, null, 1, Map.of(),
         ServiceInstance.Status.UP, Instant.EPOCH, null, ServiceInstance.ServiceType.DYNAMIC, Bytes.EMPTY);
     assertThatThrownBy(foreign::validate).hasMessageStartingWith("instance id 'a b'");

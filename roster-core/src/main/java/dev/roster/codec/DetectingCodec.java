@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roster.ServiceInstance;
-import dev.roster.internal.JsonInstanceCodec;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 

@@ -1,7 +1,6 @@
 package dev.roster.codec;
 
 import dev.roster.ServiceInstance;
-import dev.roster.internal.JsonInstanceCodec;
 
 /**
  * Turns a {@link ServiceInstance} into a znode's bytes and back: the wire format of one

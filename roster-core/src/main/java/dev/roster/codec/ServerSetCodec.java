@@ -5,7 +5,6 @@ import dev.roster.Bytes;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceInstance.ServiceType;
 import dev.roster.ServiceInstance.Status;
-import dev.roster.internal.JsonTrees;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,5 +1,6 @@
 package dev.roster.internal;
 
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,6 +25,15 @@ public final class Validation {
 
   /** Room left for the request framing around a node's data. */
   public static final int MAX_INSTANCE_BYTES_LIMIT = JUTE_MAX_BUFFER - 4 * 1024;
+
+  /**
+   * Metadata keys a writer may not use: the Spring Cloud form carries zone, weight and status
+   * in the metadata map under these keys, so every reader takes them back out as attributes.
+   * The JSON codec keeps the same set (package-private, so that the codec package needs nothing
+   * from this one); {@code JsonInstanceCodecTest} fails if the codec takes out a key that this
+   * set lets through.
+   */
+  public static final Set<String> RESERVED_METADATA_KEYS = Set.of("instance_status", "zone", "weight");
 
   private Validation() {}
 
@@ -120,7 +130,7 @@ public final class Validation {
       throw new IllegalArgumentException("metadata key is null");
     }
     label("metadata key", key);
-    if (JsonInstanceCodec.RESERVED_METADATA_KEYS.contains(key)) {
+    if (RESERVED_METADATA_KEYS.contains(key)) {
       throw new IllegalArgumentException("metadata key " + quote(key)
           + ": is reserved for Roster's own attribute; use the builder's zone(...), weight(...) or status(...)");
     }

@@ -127,7 +127,7 @@ class EnsembleFaultsIT {
   }
 
   @Test
-  void followerKilled() throws Exception {
+  void followerKilledNoSessionExpiresAndNoInstanceDisappears() throws Exception {
     LocalEnsemble.Member follower = ensemble.followers().get(0);
     follower.kill();
     // Clients of the dead follower move to the others; every Roster can write again.
@@ -153,7 +153,7 @@ class EnsembleFaultsIT {
   }
 
   @Test
-  void leaderKilled() throws Exception {
+  void leaderKilledWritesResumeAndNoInstanceDisappears() throws Exception {
     Roster writer = roster();
     List<Long> millis = new ArrayList<>();
     for (int run = 0; run < 5; run++) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RosterTargetTest {
 
   @Test
-  void theThreeForms() {
+  void parsesServiceBasePathAndConnectStringForms() {
     assertThat(RosterTarget.parse(URI.create("roster:///payments")))
         .isEqualTo(new RosterTarget(null, null, "payments"));
     assertThat(RosterTarget.parse(URI.create("roster:///team/services/payments")))

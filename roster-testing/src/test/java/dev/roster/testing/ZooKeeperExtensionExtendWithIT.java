@@ -29,14 +29,14 @@ class ZooKeeperExtensionExtendWithIT {
   }
 
   @Test
-  void first(EmbeddedZooKeeper server) {
+  void theTestGetsTheRunningServerItsBeforeEachGot(EmbeddedZooKeeper server) {
     seen.add(server);
     assertThat(server).isSameAs(fromBeforeEach);
     assertThat(server.isRunning()).isTrue();
   }
 
   @Test
-  void second(EmbeddedZooKeeper server) {
+  void anotherTestGetsARunningServerOfItsOwnSharedWithItsBeforeEach(EmbeddedZooKeeper server) {
     seen.add(server);
     assertThat(server).isSameAs(fromBeforeEach);
     assertThat(server.isRunning()).isTrue();

@@ -24,14 +24,14 @@ class ZooKeeperExtensionPerTestIT {
   }
 
   @Test
-  void first(EmbeddedZooKeeper server) {
+  void theParameterIsTheFieldsServerWithItsTickTime(EmbeddedZooKeeper server) {
     seen.add(server);
     assertThat(server).isSameAs(zk.server());
     assertThat(server.tickTime()).isEqualTo(Duration.ofMillis(50));
   }
 
   @Test
-  void second(EmbeddedZooKeeper server) {
+  void anotherTestGetsARunningServerOfItsOwn(EmbeddedZooKeeper server) {
     seen.add(server);
     assertThat(server.isRunning()).isTrue();
   }

@@ -1,20 +1,19 @@
-package dev.roster.internal;
+package dev.roster.codec;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.roster.codec.InstanceFormatException;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 
 /** Small, lenient readers of parsed JSON, shared by every JSON codec. */
-public final class JsonTrees {
+final class JsonTrees {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private JsonTrees() {}
 
   /** Parses {@code data} into a JSON object, or fails with a message naming {@code format}. */
-  public static JsonNode object(byte @Nullable [] data, String format) {
+  static JsonNode object(byte @Nullable [] data, String format) {
     if (data == null || data.length == 0) {
       throw new InstanceFormatException("node has no data; expected " + format + " JSON");
     }
@@ -33,7 +32,7 @@ public final class JsonTrees {
   }
 
   /** A scalar field as text, or null when absent, null or structured. */
-  public static @Nullable String text(@Nullable JsonNode node, String field) {
+  static @Nullable String text(@Nullable JsonNode node, String field) {
     if (node == null) {
       return null;
     }
@@ -42,7 +41,7 @@ public final class JsonTrees {
   }
 
   /** A field as an int (numbers and numeric strings), or {@code fallback}. */
-  public static int intValue(@Nullable JsonNode node, String field, int fallback) {
+  static int intValue(@Nullable JsonNode node, String field, int fallback) {
     JsonNode v = node == null ? null : node.get(field);
     if (v == null || v.isNull()) {
       return fallback;
@@ -61,7 +60,7 @@ public final class JsonTrees {
   }
 
   /** A value as metadata text: scalars as they read, structures as compact JSON. */
-  public static @Nullable String asMetadata(@Nullable JsonNode value) {
+  static @Nullable String asMetadata(@Nullable JsonNode value) {
     if (value == null || value.isNull()) {
       return null;
     }

@@ -1,4 +1,4 @@
-package dev.roster.internal;
+package dev.roster.codec;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -8,8 +8,6 @@ import dev.roster.Bytes;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceInstance.ServiceType;
 import dev.roster.ServiceInstance.Status;
-import dev.roster.codec.InstanceCodec;
-import dev.roster.codec.InstanceFormatException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,17 +48,17 @@ import org.jspecify.annotations.Nullable;
  * and payload fields other than Roster's own become metadata, so a Curator user's custom
  * payload stays visible.
  */
-public final class JsonInstanceCodec implements InstanceCodec {
+final class JsonInstanceCodec implements InstanceCodec {
 
   /** Spring Cloud Zookeeper's payload class, written as data only. */
-  public static final String SPRING_PAYLOAD_CLASS =
+  static final String SPRING_PAYLOAD_CLASS =
       "org.springframework.cloud.zookeeper.discovery.ZookeeperInstance";
 
   /** Spring Cloud Zookeeper's metadata key for the instance status. */
-  public static final String STATUS_KEY = "instance_status";
+  static final String STATUS_KEY = "instance_status";
 
   /** Metadata keys that carry Roster's own attributes in the Spring form. */
-  public static final Set<String> RESERVED_METADATA_KEYS = Set.of(STATUS_KEY, "zone", "weight");
+  static final Set<String> RESERVED_METADATA_KEYS = Set.of(STATUS_KEY, "zone", "weight");
 
   /** Payload fields of the plain form that are Roster's attributes, not metadata. */
   private static final Set<String> PLAIN_PAYLOAD_FIELDS = Set.of("@class", "metadata", "zone", "weight", "status");
@@ -69,13 +67,13 @@ public final class JsonInstanceCodec implements InstanceCodec {
   private static final Set<String> SPRING_PAYLOAD_FIELDS = Set.of("@class", "metadata", "id", "name");
 
   /** Spring Cloud form, Curator's compatible mode: the default codec. */
-  public static final JsonInstanceCodec SPRING_CLOUD = new JsonInstanceCodec(true, false);
+  static final JsonInstanceCodec SPRING_CLOUD = new JsonInstanceCodec(true, false);
 
   /** Plain form, Curator's compatible mode. */
-  public static final JsonInstanceCodec CURATOR = new JsonInstanceCodec(false, false);
+  static final JsonInstanceCodec CURATOR = new JsonInstanceCodec(false, false);
 
   /** Plain form, Curator's non-compatible mode (with {@code enabled}). */
-  public static final JsonInstanceCodec CURATOR_WITH_ENABLED = new JsonInstanceCodec(false, true);
+  static final JsonInstanceCodec CURATOR_WITH_ENABLED = new JsonInstanceCodec(false, true);
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonFactory FACTORY = MAPPER.getFactory();
@@ -210,7 +208,7 @@ public final class JsonInstanceCodec implements InstanceCodec {
    *
    * @throws InstanceFormatException if there is no address
    */
-  public static ServiceInstance decodeTree(String service, String nodeName, JsonNode root) {
+  static ServiceInstance decodeTree(String service, String nodeName, JsonNode root) {
     String address = JsonTrees.text(root, "address");
     if (address == null || address.isEmpty()) {
       throw new InstanceFormatException("instance JSON has no \"address\"");

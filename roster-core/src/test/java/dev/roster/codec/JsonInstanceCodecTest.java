@@ -1,4 +1,4 @@
-package dev.roster.internal;
+package dev.roster.codec;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceInstance.Status;
-import dev.roster.codec.InstanceCodec;
-import dev.roster.codec.InstanceFormatException;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,5 +199,14 @@ class JsonInstanceCodecTest {
     byte[] data = {(byte) 0xff, (byte) 0xfe, 0, 1, 2, (byte) 0x80};
     assertThatThrownBy(() -> InstanceCodec.springCloud().decode("s", "n", data))
         .isInstanceOf(InstanceFormatException.class);
+  }
+
+  @Test
+  void everyMetadataKeyTheCodecReadsAsAnAttributeIsRefusedByTheBuilder() {
+    // The writer's rule lives in internal.Validation, the reader's set here; they must agree,
+    // or a metadata entry would be written and then vanish on the way back.
+    assertThat(JsonInstanceCodec.RESERVED_METADATA_KEYS).isNotEmpty().allSatisfy(key ->
+        assertThatThrownBy(() -> ServiceInstance.builder("payments").metadata(key, "x"))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reserved"));
   }
 }
