@@ -23,7 +23,6 @@ public final class SerialExecutor implements Executor {
   private final boolean internal;
   private final Queue<Runnable> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean running = new AtomicBoolean();
-  private volatile Thread runner;
 
   /** A context of Roster's own, on which blocking Roster calls are refused. */
   public SerialExecutor(Executor delegate, String name) {
@@ -40,11 +39,6 @@ public final class SerialExecutor implements Executor {
   public void execute(Runnable task) {
     queue.add(task);
     schedule();
-  }
-
-  /** True when called from a task of this executor. */
-  public boolean inContext() {
-    return runner == Thread.currentThread();
   }
 
   private void schedule() {
@@ -70,8 +64,6 @@ public final class SerialExecutor implements Executor {
     if (!queue.isEmpty() || !running.compareAndSet(false, true)) {
       return false;
     }
-    Thread previous = runner;
-    runner = Thread.currentThread();
     String mark = internal ? Threads.enter(name) : null;
     try {
       task.run();
@@ -79,7 +71,6 @@ public final class SerialExecutor implements Executor {
       if (internal) {
         Threads.leave(mark);
       }
-      runner = previous;
       running.set(false);
     }
     if (!queue.isEmpty()) {
@@ -89,7 +80,6 @@ public final class SerialExecutor implements Executor {
   }
 
   private void drain() {
-    runner = Thread.currentThread();
     String mark = internal ? Threads.enter(name) : null;
     try {
       Runnable task;
@@ -104,7 +94,6 @@ public final class SerialExecutor implements Executor {
       if (internal) {
         Threads.leave(mark);
       }
-      runner = null;
       running.set(false);
     }
     // A task may have been queued after the last poll but before running was cleared.
