@@ -98,15 +98,19 @@ final class Connection {
   /**
    * Records the connection and its session. On the connection context, and once on the
    * thread that calls {@link #start}; the lock keeps the two from both announcing a session.
+   *
+   * @return true if this session was already recorded as connected, decided under the same
+   *     lock (two reads outside it could see the connection but not yet its session)
    */
-  private void noteConnected() {
+  private boolean noteConnected() {
     ZooKeeper zk = zooKeeperOrNull();
     if (zk == null) {
-      return;
+      return false;
     }
     long sid = zk.getSessionId();
     synchronized (lock) {
       long previous = sessionId;
+      boolean known = connected && sid != 0 && sid == previous;
       connected = curator.getZookeeperClient().isConnected();
       if (connected) {
         watchdog.handshake(); // a fresh handshake with the server settles any doubt
@@ -119,6 +123,7 @@ final class Connection {
         events.sessionStarted(previous, sid);
       }
       lock.notifyAll();
+      return known;
     }
   }
 
@@ -129,15 +134,14 @@ final class Connection {
     }
     switch (state) {
       case CONNECTED, RECONNECTED -> {
-        boolean wasConnected = connected;
-        long before = sessionId;
-        noteConnected();
+        boolean known = noteConnected();
         boolean first = state == org.apache.curator.framework.state.ConnectionState.CONNECTED;
         events.connectionStateChanged(first ? ConnectionState.CONNECTED : ConnectionState.RECONNECTED);
         // start() already recorded this connection; Curator's CONNECTED event often comes
         // after the first registrations and views, which are current. Re-reading them all
-        // then would be wasted work on every client start.
-        if (!(first && wasConnected && before == sessionId)) {
+        // then would be wasted work on every client start (and, for a large view, a second
+        // full read's worth of replies in memory at once).
+        if (!(first && known)) {
           handler.reconcile();
         }
       }

@@ -17,6 +17,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,8 +47,12 @@ final class SharedView {
   private static final Logger log = LoggerFactory.getLogger(SharedView.class);
   private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
 
-  /** One decoded node, its bytes (for the local snapshot) and the zxids that order it against watch events. */
-  private record Entry(ServiceInstance instance, long czxid, long mzxid, byte[] data) {}
+  /**
+   * One decoded node and the zxids that order it against watch events; its bytes only when
+   * a local snapshot is kept (they are what the snapshot file holds), since the view itself
+   * serves the decoded instance alone.
+   */
+  private record Entry(ServiceInstance instance, long czxid, long mzxid, byte @Nullable [] data) {}
 
   final String service;
   final String path;
@@ -302,7 +307,8 @@ final class SharedView {
       return;
     }
     skippedInto.remove(child);
-    into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid(), node.data()));
+    into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid(),
+        snapshots == null ? null : node.data()));
     noteZxid(node.stat().getMzxid());
     if (old == null) {
       added.add(instance);
@@ -366,7 +372,7 @@ final class SharedView {
     List<ServiceInstance> removed = new ArrayList<>();
     List<ServiceInstance> updated = new ArrayList<>();
     for (int i = 0; i < children.size(); i++) {
-      ZkOps.NodeData node = reads.get(i).join();
+      ZkOps.NodeData node = reads.set(i, null).join(); // released as applied: a large view's replies go at once
       if (node != null) {
         apply(children.get(i), node, next, nextSkipped, added, removed, updated);
       }
