@@ -307,14 +307,18 @@ final class SharedView {
       return;
     }
     skippedInto.remove(child);
+    if (old != null && old.instance().equals(instance)) {
+      // Unchanged (as on every full re-read): keep the object readers already hold, so the
+      // published list and the entries share one copy instead of two.
+      instance = old.instance();
+    } else if (old == null) {
+      added.add(instance);
+    } else {
+      updated.add(instance);
+    }
     into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid(),
         snapshots == null ? null : node.data()));
     noteZxid(node.stat().getMzxid());
-    if (old == null) {
-      added.add(instance);
-    } else if (!old.instance().equals(instance)) {
-      updated.add(instance);
-    }
   }
 
   /**
