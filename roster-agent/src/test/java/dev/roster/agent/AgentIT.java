@@ -348,6 +348,17 @@ class AgentIT {
   }
 
   @Test
+  void whatJettyRejectsIsJsonToo() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", agent.port())) {
+      socket.getOutputStream().write("GET /v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").contains("\"error\"")
+          .doesNotContain("Exception").doesNotContain("<html");
+    }
+  }
+
+  @Test
   void healthAndMetrics() throws Exception {
     HttpResponse<String> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(200);
