@@ -368,12 +368,14 @@ class AgentIT {
     HttpResponse<String> metrics = get("/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-    assertThat(metrics.body())
+    // Requests are counted as their exchange completes, just after the client has the answer.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get("/metrics").body())
         .contains("roster_zk_connected 1.0")
         .contains("roster_build_info{version=")
         .contains("roster_agent_http_requests_total{code=\"200\",route=\"health\"}")
+        .contains("roster_agent_http_requests_total{code=\"405\",route=\"health\"}")
         .contains("roster_agent_blocking_queries")
         .contains("roster_agent_sse_streams")
-        .contains("roster_view_updates_total");
+        .contains("roster_view_updates_total"));
   }
 }
