@@ -265,7 +265,7 @@ final class AgentState {
       return state;
     }
     try {
-      return services.computeIfAbsent(name, n -> new ServiceState(n, roster.watch(n), ringSize));
+      return services.computeIfAbsent(name, n -> new ServiceState(n, roster.watch(n), ringSize, registry));
     } catch (IllegalArgumentException e) {
       throw HttpError.invalid(e);
     }

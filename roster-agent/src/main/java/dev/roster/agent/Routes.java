@@ -1,11 +1,13 @@
 package dev.roster.agent;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
@@ -45,6 +47,7 @@ final class Routes extends Handler.Abstract {
     if (path == null) {
       path = "/";
     }
+    long start = System.nanoTime();
     String route;
     if (path.equals("/") || path.startsWith("/dashboard/")) {
       String name = path.equals("/") ? "index.html" : path.substring("/dashboard/".length());
@@ -53,6 +56,13 @@ final class Routes extends Handler.Abstract {
     } else {
       route = state.handle(path, method, request, response, callback);
     }
+    // Up to here only: a parked query or an open stream has returned, and its waiting is not
+    // the agent's work.
+    Timer.builder("roster.agent.http.request.duration")
+        .description("Time spent serving HTTP requests, excluding time parked in blocking queries and streams")
+        .tag("route", route)
+        .register(state.registry())
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     // Counted when the exchange ends, so parked queries and streams count with their status.
     Request.addCompletionListener(request, failure -> Counter.builder("roster.agent.http.requests")
         .description("HTTP requests answered, by route and status code")

@@ -7,6 +7,9 @@ import dev.roster.ServiceInstance;
 import dev.roster.ServiceListener;
 import dev.roster.ServiceView;
 import dev.roster.Subscription;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -73,6 +76,7 @@ final class ServiceState implements ServiceListener {
   private final int ringSize;
   private final ServiceView view;
   private final Subscription subscription;
+  private final MeterRegistry registry;
   private volatile Snapshot snapshot = new Snapshot(0, List.of(), true);
   // Guarded by this.
   private final Set<Waiter> waiters = new LinkedHashSet<>();
@@ -83,10 +87,17 @@ final class ServiceState implements ServiceListener {
   private long evictedUpTo;
   private boolean closed;
 
-  ServiceState(String service, ServiceView view, int ringSize) {
+  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry) {
     this.service = service;
     this.view = view;
     this.ringSize = ringSize;
+    this.registry = registry;
+    for (ServiceInstance.Status status : ServiceInstance.Status.values()) {
+      Gauge.builder("roster.instances", this, s -> s.snapshot.instances.stream().filter(i -> i.status() == status).count())
+          .description("Instances of a service, by status, as the agent's view sees them")
+          .tags("service", service, "status", status.name())
+          .register(registry);
+    }
     this.subscription = view.addListener(this);
     view.whenReady().thenAccept(ready -> apply(ready.instances()));
   }
@@ -137,6 +148,8 @@ final class ServiceState implements ServiceListener {
       if (now.index == 0) {
         beforeReady.add(stream);
       } else {
+        // Added first: a stream dropped while its replay is queued removes itself again.
+        streams.add(stream);
         if (lastEventId != null && lastEventId >= Math.max(1, evictedUpTo) && lastEventId <= now.index) {
           for (Frame f : ring) {
             if (f.index > lastEventId) {
@@ -146,7 +159,6 @@ final class ServiceState implements ServiceListener {
         } else {
           queueSnapshot(stream, now);
         }
-        streams.add(stream);
       }
     }
     stream.iterate();
@@ -201,6 +213,7 @@ final class ServiceState implements ServiceListener {
     List<Waiter> wake;
     List<EventStream> targets;
     List<byte[]> frames = new ArrayList<>();
+    List<String> changes = new ArrayList<>();
     Snapshot after;
     synchronized (this) {
       Snapshot before = snapshot;
@@ -210,12 +223,12 @@ final class ServiceState implements ServiceListener {
       if (before.index == 0) {
         after = new Snapshot(1, next, view.isStale());
         snapshot = after;
-        for (EventStream s : beforeReady) {
-          queueSnapshot(s, after);
-          streams.add(s);
-        }
         targets = new ArrayList<>(beforeReady);
         beforeReady.clear();
+        streams.addAll(targets);
+        for (EventStream s : targets) {
+          queueSnapshot(s, after);
+        }
       } else {
         long index = before.index + 1;
         Map<String, ServiceInstance> old = new HashMap<>();
@@ -226,13 +239,16 @@ final class ServiceState implements ServiceListener {
           ServiceInstance was = old.remove(i.id());
           if (was == null) {
             frames.add(event(index, "added", i, null));
+            changes.add("added");
           } else if (!was.equals(i)) {
             frames.add(event(index, "updated", i, was));
+            changes.add("updated");
           }
         }
         for (ServiceInstance gone : before.instances) {
           if (old.containsKey(gone.id())) {
             frames.add(event(index, "removed", gone, null));
+            changes.add("removed");
           }
         }
         if (frames.isEmpty()) {
@@ -250,6 +266,13 @@ final class ServiceState implements ServiceListener {
     }
     for (Waiter w : wake) {
       w.answer(after);
+    }
+    for (String change : changes) {
+      Counter.builder("roster.membership.changes")
+          .description("Instances added to, removed from or updated in a service")
+          .tags("service", service, "change", change)
+          .register(registry)
+          .increment();
     }
     for (EventStream s : targets) {
       for (byte[] f : frames) {

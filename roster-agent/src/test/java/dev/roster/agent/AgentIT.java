@@ -167,6 +167,9 @@ class AgentIT {
     assertThat(put(service, "u1", "{\"address\":\"127.0.0.1\",\"port\":8001}").statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(5)).until(() -> index(service) == before + 1);
     assertThat(json(get("/v1/services/" + service)).get("instances").get(0).get("port").asInt()).isEqualTo(8001);
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get("/metrics").body())
+        .contains("roster_membership_changes_total{change=\"updated\",service=\"" + service + "\"} 1.0")
+        .contains("roster_instances{service=\"" + service + "\",status=\"UP\"} 1.0"));
     send("DELETE", "/v1/services/" + service + "/instances/u1", null);
   }
 
@@ -359,6 +362,23 @@ class AgentIT {
   }
 
   @Test
+  void anAgentOnTheCallersRosterLeavesItOpen() throws Exception {
+    String service = newService();
+    try (Agent own = Agent.builder().roster(library).port(0).start()) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(own.uri().resolve("/v1/services/" + service
+          + "/instances/c1")).PUT(HttpRequest.BodyPublishers.ofString("{\"address\":\"127.0.0.1\",\"port\":80}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(own.roster()).isSameAs(library);
+    }
+    // Closing the agent deregistered its instance and left the caller's Roster working.
+    try (ServiceView view = library.watch(service)) {
+      assertThat(view.whenReady().get(10, TimeUnit.SECONDS).instances()).isEmpty();
+    }
+    assertThat(library.isConnected()).isTrue();
+  }
+
+  @Test
   void healthAndMetrics() throws Exception {
     HttpResponse<String> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(200);
@@ -376,6 +396,8 @@ class AgentIT {
         .contains("roster_agent_http_requests_total{code=\"405\",route=\"health\"}")
         .contains("roster_agent_blocking_queries")
         .contains("roster_agent_sse_streams")
-        .contains("roster_view_updates_total"));
+        .contains("roster_view_updates_total")
+        .contains("roster_view_last_sync_timestamp_seconds")
+        .contains("roster_agent_http_request_duration_seconds_count{route=\"health\"}"));
   }
 }

@@ -41,6 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       confirmation, else 0;
  *   <li>{@code roster_view_updates_total{service,result}} — reads of ZooKeeper by a view,
  *       {@code result="full_resync"} for a complete re-read, {@code "change"} for one change;
+ *   <li>{@code roster_view_last_sync_timestamp_seconds{service}} — when a view last read
+ *       ZooKeeper, in seconds since the epoch;
  *   <li>{@code roster_build_info{version}} — always 1.
  * </ul>
  *
@@ -57,6 +59,7 @@ public final class RosterMetrics implements RosterEventListener, MeterBinder {
   private final Map<Tags, AtomicLong> decodeFailures = new ConcurrentHashMap<>();
   private final Map<Tags, AtomicLong> viewUpdates = new ConcurrentHashMap<>();
   private final Map<Tags, AtomicInteger> protection = new ConcurrentHashMap<>();
+  private final Map<Tags, AtomicLong> lastSync = new ConcurrentHashMap<>();
   private final List<MeterRegistry> registries = new CopyOnWriteArrayList<>();
 
   /** Metrics with every count at zero, bound to no registry yet. */
@@ -79,6 +82,7 @@ public final class RosterMetrics implements RosterEventListener, MeterBinder {
     decodeFailures.forEach((tags, count) -> decodeMeter(registry, tags, count));
     viewUpdates.forEach((tags, count) -> viewMeter(registry, tags, count));
     protection.forEach((tags, value) -> protectionMeter(registry, tags, value));
+    lastSync.forEach((tags, millis) -> lastSyncMeter(registry, tags, millis));
   }
 
   @Override
@@ -116,6 +120,17 @@ public final class RosterMetrics implements RosterEventListener, MeterBinder {
   public void viewRead(String service, boolean fullResync, int reads) {
     count(viewUpdates, Tags.of("service", service, "result", fullResync ? "full_resync" : "change"),
         RosterMetrics::viewMeter);
+    Tags tags = Tags.of("service", service);
+    AtomicLong millis = lastSync.get(tags);
+    if (millis == null) {
+      synchronized (this) {
+        millis = lastSync.computeIfAbsent(tags, t -> new AtomicLong());
+        for (MeterRegistry registry : registries) {
+          lastSyncMeter(registry, tags, millis);
+        }
+      }
+    }
+    millis.set(System.currentTimeMillis());
   }
 
   @Override
@@ -191,6 +206,14 @@ public final class RosterMetrics implements RosterEventListener, MeterBinder {
   private static void protectionMeter(MeterRegistry registry, Tags tags, AtomicInteger value) {
     Gauge.builder("roster.protection.engaged", value, AtomicInteger::get)
         .description("1 while a mass removal is held for confirmation, else 0")
+        .tags(tags)
+        .register(registry);
+  }
+
+  private static void lastSyncMeter(MeterRegistry registry, Tags tags, AtomicLong millis) {
+    Gauge.builder("roster.view.last.sync.timestamp", millis, m -> m.get() / 1000.0)
+        .description("When a view last read ZooKeeper, in seconds since the epoch")
+        .baseUnit("seconds")
         .tags(tags)
         .register(registry);
   }
