@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -70,6 +71,10 @@ public final class Agent implements AutoCloseable {
     connector.setHost(b.host);
     connector.setPort(b.port);
     connector.setIdleTimeout(b.idleTimeoutMillis);
+    HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
+    if (http != null) {
+      http.getHttpConfiguration().setSendServerVersion(false);
+    }
     server.addConnector(connector);
     state = new AgentState(roster, registry, scheduler, b.keepAlive, b.ringSize, b.maxQueued);
     server.setHandler(new Routes(state));
