@@ -88,6 +88,29 @@ class AgentFaultIT {
   }
 
   @Test
+  void aResumeFurtherBackThanTheHistoryGetsASnapshot(EmbeddedZooKeeper server) throws Exception {
+    try (Agent agent = Agent.builder().connectString(server.connectString()).port(0).eventHistory(2).start()) {
+      java.net.URI events = agent.uri().resolve("/v1/services/hist/events");
+      String first;
+      try (Sse sse = Sse.open(http, events, null)) {
+        assertThat(sse.next(Duration.ofSeconds(5)).type()).isEqualTo("snapshot");
+        put(agent, "/v1/services/hist/instances/h0", "{\"address\":\"127.0.0.1\",\"port\":80}");
+        first = sse.next(Duration.ofSeconds(5)).id();
+        for (int i = 1; i <= 3; i++) {
+          put(agent, "/v1/services/hist/instances/h" + i, "{\"address\":\"127.0.0.1\",\"port\":80}");
+          assertThat(sse.next(Duration.ofSeconds(5)).type()).isEqualTo("added");
+        }
+      }
+      // Three events followed the first, and only two are kept: the gap cannot be replayed.
+      try (Sse resumed = Sse.open(http, events, first)) {
+        Sse.Event e = resumed.next(Duration.ofSeconds(5));
+        assertThat(e.type()).isEqualTo("snapshot");
+        assertThat(JSON.readTree(e.data()).get("instances")).hasSize(4);
+      }
+    }
+  }
+
+  @Test
   void aSubscriberTooSlowToReadIsDroppedAndCounted(EmbeddedZooKeeper server) throws Exception {
     try (Agent agent = Agent.builder().connectString(server.connectString()).port(0).maxQueuedEvents(4).start();
         Socket slow = new Socket()) {
