@@ -1,0 +1,86 @@
+package dev.roster.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The agent's one handler: parses the path into a route and dispatches on it. Routes that
+ * answer at once do so on the calling thread; blocking queries and event streams return
+ * {@code true} without completing the callback, which a view listener completes later.
+ */
+final class Routes extends Handler.Abstract {
+  private static final String DASHBOARD = "dev/roster/agent/dashboard/";
+  private static final Map<String, String> TYPES = Map.of(
+      "html", "text/html; charset=utf-8",
+      "js", "text/javascript; charset=utf-8",
+      "mjs", "text/javascript; charset=utf-8",
+      "css", "text/css; charset=utf-8",
+      "svg", "image/svg+xml",
+      "png", "image/png",
+      "ico", "image/x-icon",
+      "json", "application/json");
+
+  private final AgentState state;
+  /** Dashboard files by name, read once: they are small and never change while running. */
+  private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+
+  Routes(AgentState state) {
+    this.state = state;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    String path = request.getHttpURI().getPath();
+    String method = request.getMethod();
+    if (path == null) {
+      path = "/";
+    }
+    if (path.equals("/") || path.startsWith("/dashboard/")) {
+      String name = path.equals("/") ? "index.html" : path.substring("/dashboard/".length());
+      return staticFile(name, method, response, callback);
+    }
+    return state.handle(path, method, request, response, callback);
+  }
+
+  private boolean staticFile(String name, String method, Response response, Callback callback) {
+    if (name.isEmpty() || name.contains("..") || name.contains("/") || name.contains("\\")) {
+      Http.error(response, callback, 404, "no such file", null);
+      return true;
+    }
+    byte[] body = files.computeIfAbsent(name, Routes::load);
+    if (body.length == 0) {
+      Http.error(response, callback, 404, "no such file: " + name, null);
+      return true;
+    }
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      Http.error(response, callback, 405, "method " + method + " not allowed; use GET", null);
+      return true;
+    }
+    int dot = name.lastIndexOf('.');
+    String type = TYPES.getOrDefault(dot < 0 ? "" : name.substring(dot + 1), "application/octet-stream");
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
+    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
+    response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+    response.write(true, method.equals("HEAD") ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body), callback);
+    return true;
+  }
+
+  /** The file's bytes, or an empty array when there is none (no dashboard file is empty). */
+  private static byte[] load(String name) {
+    try (InputStream in = Routes.class.getClassLoader().getResourceAsStream(DASHBOARD + name)) {
+      return in == null ? new byte[0] : in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
