@@ -14,7 +14,9 @@ const HEALTH_TIMEOUT_MS = 1500;
 const MAX_OPEN = 4;
 const AUTO_OPEN = 3;
 const SPARK_WINDOW_MS = 10 * 60 * 1000;
-const SPARK_MIN_SPAN_MS = 60 * 1000;
+// The sparkline spans from the first sample to now (at least this long) until it has a
+// full window, so it fills its box from the start rather than growing from the right edge.
+const SPARK_MIN_SPAN_MS = 10 * 1000;
 const TIMELINE_MAX = 500;
 const REMOVE_FADE_MS = 700;
 
@@ -112,7 +114,7 @@ function flash(element, className) {
 
 let timelineCount = 0;
 
-function logEvent({ kind, service = "", id = "", text = "", diff = [], at = new Date() }) {
+function logEvent({ kind, service = "", id = "", text = "", summary = "", diff = [], at = new Date() }) {
   const li = el("li", "event");
   li.dataset.kind = kind;
   if (service) li.dataset.service = service;
@@ -133,6 +135,7 @@ function logEvent({ kind, service = "", id = "", text = "", diff = [], at = new 
   if (text) what.append(" ", el("span", "event-text", text));
 
   li.append(time, what);
+  if (summary) li.append(el("div", "event-summary", summary));
   if (diff.length > 0) {
     const list = el("ul", "diff");
     for (const [field, before, after] of diff) {
@@ -166,12 +169,10 @@ function renderTimelineTotals() {
 }
 
 function instanceSummary(inst) {
-  return [
-    ["address", undefined, `${inst.address}:${inst.port}`],
-    ["zone", undefined, inst.zone],
-    ["status", undefined, inst.status],
-    ["weight", undefined, inst.weight],
-  ];
+  const parts = [`${inst.address}:${inst.port}`];
+  if (inst.zone) parts.push(inst.zone);
+  parts.push(shown(inst.status), `weight ${shown(inst.weight)}`);
+  return parts.join(" · ");
 }
 
 const SCALAR_FIELDS = ["address", "port", "sslPort", "zone", "weight", "status", "registeredAt"];
@@ -453,7 +454,7 @@ class Panel {
     const row = this.makeRow(inst);
     this.insert(inst.id, row);
     flash(row.tr, "flash-added");
-    logEvent({ kind: "added", service: this.name, id: inst.id, diff: instanceSummary(inst) });
+    logEvent({ kind: "added", service: this.name, id: inst.id, summary: instanceSummary(inst) });
     this.afterChange();
   }
 
@@ -473,7 +474,7 @@ class Panel {
       kind: "removed",
       service: this.name,
       id: inst.id,
-      diff: [["address", `${row.inst.address}:${row.inst.port}`, undefined]],
+      summary: `was ${instanceSummary(row.inst)}`,
     });
     this.afterChange();
   }
@@ -652,7 +653,9 @@ function openPanel(name) {
   while (state.panels.size >= MAX_OPEN) closePanel(state.panels.keys().next().value);
   const panel = new Panel(name);
   state.panels.set(name, panel);
-  ui.panels.prepend(panel.section);
+  // Panels follow the service list's order, so a panel is where one expects it.
+  const after = [...state.panels.keys()].sort(compareIds).find((n) => compareIds(n, name) > 0);
+  ui.panels.insertBefore(panel.section, after ? state.panels.get(after).section : null);
   upsertService(name).setOpen(true);
   ui.panelsEmpty.hidden = true;
   applyPanelFilter(panel);
