@@ -16,7 +16,7 @@ const AUTO_OPEN = 3;
 const SPARK_WINDOW_MS = 10 * 60 * 1000;
 // The sparkline spans from the first sample to now (at least this long) until it has a
 // full window, so it fills its box from the start rather than growing from the right edge.
-const SPARK_MIN_SPAN_MS = 10 * 1000;
+const SPARK_MIN_SPAN_MS = 2 * 1000;
 const TIMELINE_MAX = 500;
 const REMOVE_FADE_MS = 700;
 
@@ -74,9 +74,10 @@ function shown(value) {
 
 function age(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
+  // Coarse on purpose: a 1,000-row table should not have every age cell rewritten each second.
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
+  if (m < 60) return `${m}m`;
   const h = Math.floor(m / 60);
   if (h < 48) return `${h}h ${m % 60}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;
@@ -90,22 +91,29 @@ function matches(text, q) {
   return text.toLowerCase().includes(q);
 }
 
-// Elements whose highlight should (re)start: collected and restarted together in one frame,
-// so a burst of updates costs one style recalculation, not one per cell.
-const flashQueue = new Map(); // element -> class
-let flashScheduled = false;
+// Highlights run through the Web Animations API: restarting a CSS animation means a forced
+// layout, which on a 1,000-row table costs more than the update it shows.
+const FLASH_COLOURS = {};
 
-function flash(element, className) {
-  flashQueue.set(element, className);
-  if (flashScheduled) return;
-  flashScheduled = true;
-  requestAnimationFrame(() => {
-    flashScheduled = false;
-    const batch = [...flashQueue];
-    flashQueue.clear();
-    for (const [node, cls] of batch) node.classList.remove(cls);
-    void document.body.offsetWidth; // restart the animations
-    for (const [node, cls] of batch) node.classList.add(cls);
+function readFlashColours() {
+  const style = getComputedStyle(document.documentElement);
+  for (const name of ["added", "changed"]) {
+    FLASH_COLOURS[name] = style.getPropertyValue(`--flash-${name === "added" ? "add" : "change"}`).trim();
+  }
+}
+readFlashColours();
+matchMedia("(prefers-color-scheme: dark)").addEventListener("change", readFlashColours);
+const reducedMotion = matchMedia("(prefers-reduced-motion: reduce)");
+
+function flash(element, kind) {
+  const colour = FLASH_COLOURS[kind];
+  if (!colour || typeof element.animate !== "function") return;
+  element.getAnimations().forEach((a) => a.cancel());
+  element.animate([{ backgroundColor: colour }, { backgroundColor: "transparent" }], {
+    duration: reducedMotion.matches ? 400 : 2000,
+    // Ten steps, not sixty frames a second: a background colour is repainted on the main
+    // thread, and a busy 1,000-row table would spend its time repainting fades.
+    easing: "steps(10, end)",
   });
 }
 
@@ -224,7 +232,7 @@ class ServiceCard {
     this.history.push({ t: at, c: count });
     const horizon = at - SPARK_WINDOW_MS - POLL_MS;
     while (this.history.length > 2 && this.history[1].t < horizon) this.history.shift();
-    if (changed) flash(this.countEl, "flash");
+    if (changed) flash(this.countEl, "changed");
     this.renderSpark(at);
     return changed;
   }
@@ -453,7 +461,7 @@ class Panel {
     }
     const row = this.makeRow(inst);
     this.insert(inst.id, row);
-    flash(row.tr, "flash-added");
+    flash(row.tr, "added");
     logEvent({ kind: "added", service: this.name, id: inst.id, summary: instanceSummary(inst) });
     this.afterChange();
   }
@@ -548,6 +556,7 @@ class Panel {
       age: el("td", "c-age num"),
       metadata: el("td", "c-meta"),
     };
+    cells.id.title = inst.id;
     tr.append(...Object.values(cells));
     const row = { inst: null, tr, cells, registeredMs: NaN, ageText: "" };
     this.fill(row, inst, false);
@@ -560,10 +569,11 @@ class Panel {
     const old = row.inst;
     const c = row.cells;
     const changed = (...fields) => !old || fields.some((f) => old[f] !== inst[f]);
-    const mark = (cell) => highlight && flash(cell, "flash-changed");
+    const mark = (cell) => highlight && flash(cell, "changed");
 
     if (changed("address", "port", "sslPort")) {
       c.address.textContent = `${inst.address}:${inst.port}`;
+      c.address.title = c.address.textContent;
       if (inst.sslPort !== null && inst.sslPort !== undefined) {
         c.address.append(el("span", "tls", `tls ${inst.sslPort}`));
       }
