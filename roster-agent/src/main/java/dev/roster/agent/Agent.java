@@ -69,8 +69,9 @@ public final class Agent implements AutoCloseable {
     connector = new ServerConnector(server, 1, 1);
     connector.setHost(b.host);
     connector.setPort(b.port);
+    connector.setIdleTimeout(b.idleTimeoutMillis);
     server.addConnector(connector);
-    state = new AgentState(roster, registry, scheduler);
+    state = new AgentState(roster, registry, scheduler, b.keepAlive, b.ringSize, b.maxQueued);
     server.setHandler(new Routes(state));
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(2_000);
@@ -146,6 +147,10 @@ public final class Agent implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 8700;
     private int maxThreads = 32;
+    private Duration keepAlive = Duration.ofSeconds(15);
+    private int ringSize = 1024;
+    private int maxQueued = 1024;
+    private long idleTimeoutMillis = 30_000;
 
     private Builder() {}
 
@@ -190,6 +195,45 @@ public final class Agent implements AutoCloseable {
       return this;
     }
 
+    /** How often an idle event stream gets a keep-alive comment; default 15 s. */
+    public Builder keepAlive(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("keep alive " + interval + ": must be positive");
+      }
+      this.keepAlive = interval;
+      return this;
+    }
+
+    /**
+     * How many events a subscriber may have queued, unsent, before it is dropped as too slow;
+     * default 1,024.
+     */
+    public Builder maxQueuedEvents(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("max queued events " + events + ": must be at least 1");
+      }
+      this.maxQueued = events;
+      return this;
+    }
+
+    /**
+     * How many recent events per service are kept for {@code Last-Event-ID} resumes; default
+     * 1,024. A client further behind gets a snapshot instead.
+     */
+    public Builder eventHistory(int events) {
+      if (events < 1) {
+        throw new IllegalArgumentException("event history " + events + ": must be at least 1");
+      }
+      this.ringSize = events;
+      return this;
+    }
+
+    /** Package-private: tests shorten Jetty's idle timeout to prove parked requests survive it. */
+    Builder idleTimeout(Duration timeout) {
+      this.idleTimeoutMillis = timeout.toMillis();
+      return this;
+    }
+
     /**
      * Starts the agent: builds its Roster if given a connect string (without waiting for
      * ZooKeeper: the agent answers 503 on {@code /health} until it connects), and listens.
@@ -206,7 +250,4 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  static Duration defaultWait() {
-    return Duration.ofMinutes(5);
-  }
 }

@@ -1,5 +1,6 @@
 package dev.roster.agent;
 
+import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -44,26 +45,36 @@ final class Routes extends Handler.Abstract {
     if (path == null) {
       path = "/";
     }
+    String route;
     if (path.equals("/") || path.startsWith("/dashboard/")) {
       String name = path.equals("/") ? "index.html" : path.substring("/dashboard/".length());
-      return staticFile(name, method, response, callback);
+      route = "dashboard";
+      staticFile(name, method, response, callback);
+    } else {
+      route = state.handle(path, method, request, response, callback);
     }
-    return state.handle(path, method, request, response, callback);
+    // Counted when the exchange ends, so parked queries and streams count with their status.
+    Request.addCompletionListener(request, failure -> Counter.builder("roster.agent.http.requests")
+        .description("HTTP requests answered, by route and status code")
+        .tags("route", route, "code", Integer.toString(response.getStatus()))
+        .register(state.registry())
+        .increment());
+    return true;
   }
 
-  private boolean staticFile(String name, String method, Response response, Callback callback) {
+  private void staticFile(String name, String method, Response response, Callback callback) {
     if (name.isEmpty() || name.contains("..") || name.contains("/") || name.contains("\\")) {
       Http.error(response, callback, 404, "no such file", null);
-      return true;
+      return;
     }
     byte[] body = files.computeIfAbsent(name, Routes::load);
     if (body.length == 0) {
       Http.error(response, callback, 404, "no such file: " + name, null);
-      return true;
+      return;
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {
       Http.error(response, callback, 405, "method " + method + " not allowed; use GET", null);
-      return true;
+      return;
     }
     int dot = name.lastIndexOf('.');
     String type = TYPES.getOrDefault(dot < 0 ? "" : name.substring(dot + 1), "application/octet-stream");
@@ -72,7 +83,6 @@ final class Routes extends Handler.Abstract {
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
     response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
     response.write(true, method.equals("HEAD") ? ByteBuffer.allocate(0) : ByteBuffer.wrap(body), callback);
-    return true;
   }
 
   /** The file's bytes, or an empty array when there is none (no dashboard file is empty). */
