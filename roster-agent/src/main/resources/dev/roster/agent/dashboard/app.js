@@ -304,6 +304,10 @@ async function pollServices() {
       }
       if (card.live) {
         card.renderSpark(now);
+      } else if (typeof instances !== "number") {
+        // Listed but not countable (a node the library cannot watch): say so, draw nothing.
+        card.countEl.textContent = "?";
+        card.countEl.setAttribute("aria-label", "instance count unknown");
       } else {
         const before = card.count;
         if (card.setCount(instances, now) && !isNew && state.firstPollDone) {

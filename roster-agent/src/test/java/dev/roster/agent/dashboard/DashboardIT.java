@@ -115,6 +115,18 @@ class DashboardIT {
     assertThat(added.findElement(By.cssSelector(".c-zone")).getText()).isEqualTo("eu-west-1b");
     assertThat(added.findElement(By.cssSelector(".c-status")).getText()).isEqualTo("UP");
 
+    // Updated in place: the row's status cell changes, the timeline says from what to what.
+    assertThat(register("payments", "payments-2", "10.0.0.2", "eu-west-1b", "DRAINING")).isBetween(200, 299);
+    await("payments-2 drains")
+        .atMost(LIVE)
+        .until(() -> browser.findElement(row("payments", "payments-2")).findElement(By.cssSelector(".c-status")).getText(),
+            status -> status.equals("DRAINING"));
+    await("the timeline shows the update")
+        .atMost(LIVE)
+        .until(() -> !browser.findElements(timelineEntry("updated", "payments-2")).isEmpty());
+    assertThat(browser.findElement(timelineEntry("updated", "payments-2")).getText())
+        .contains("status:", "UP", "DRAINING");
+
     // Deregistered: gone as quickly.
     assertThat(deregister("payments", "payments-1")).isBetween(200, 299);
     await("payments-1 goes").atMost(LIVE).until(() -> browser.findElements(row("payments", "payments-1")).isEmpty());
@@ -137,6 +149,11 @@ class DashboardIT {
         .atMost(Duration.ofSeconds(30))
         .until(() -> browser.findElement(By.id("banner-stale")).isDisplayed());
     assertThat(browser.findElement(By.id("banner")).getText()).containsIgnoringCase("stale").contains("payments");
+    // /health answers 503 by now or at its next poll: the banner says that too.
+    await("the disconnected banner")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> browser.findElement(By.id("banner-disconnected")).isDisplayed());
+    assertThat(browser.findElement(By.id("connection")).getAttribute("data-state")).isEqualTo("disconnected");
 
     Path stale = screenshot("dashboard-stale.png");
     BufferedImage image = assertPlausible(stale);
