@@ -741,7 +741,7 @@ function setHealth(next) {
   if (previous !== "unknown" || next !== "connected") {
     logEvent({
       kind: next === "connected" ? "connected" : "disconnected",
-      text: HEALTH_TEXT[next].toLowerCase(),
+      text: HEALTH_TEXT[next],
     });
   }
   renderBanner();
@@ -751,7 +751,7 @@ function renderBanner() {
   const since = state.healthSince ? ` since ${clock(state.healthSince)}` : "";
   let disconnected = "";
   if (state.health === "disconnected") {
-    disconnected = `The agent has lost its connection to ZooKeeper${since}. Showing the last known state.`;
+    disconnected = `The agent has been disconnected from ZooKeeper${since}. Showing the last known state.`;
   } else if (state.health === "unreachable") {
     disconnected = `The agent is not answering${since}. Retrying every ${POLL_MS / 1000} s.`;
   }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
@@ -139,6 +140,16 @@ class DashboardIT {
     assertThat(browser.findElement(timelineEntry("added", "payments-2")).getText()).contains("10.0.0.2");
     assertThat(browser.findElement(timelineEntry("removed", "payments-1")).getText()).contains("10.0.0.1");
     assertThat(browser.findElement(By.id("banner")).isDisplayed()).isFalse();
+
+    // The filter keeps what matches an instance's or a service's name.
+    browser.findElement(By.id("filter")).sendKeys("payments-2");
+    await("the filter hides orders")
+        .atMost(LIVE)
+        .until(() -> !browser.findElement(serviceCard("orders")).isDisplayed()
+            && !browser.findElement(By.cssSelector("section.panel[data-service='orders']")).isDisplayed());
+    assertThat(browser.findElement(row("payments", "payments-2")).isDisplayed()).isTrue();
+    browser.findElement(By.id("filter")).sendKeys(Keys.ESCAPE);
+    await("the filter cleared").atMost(LIVE).until(() -> browser.findElement(serviceCard("orders")).isDisplayed());
 
     Path live = screenshot("dashboard-live.png");
     assertPlausible(live);
