@@ -17,7 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -187,6 +190,52 @@ class DashboardIT {
     assertPlausible(screenshot("dashboard-recovered.png"));
   }
 
+  @Test
+  void followsAThousandInstancesOfOneService() throws Exception {
+    proxy.heal(); // whatever the other test left
+    await("the agent connected").atMost(Duration.ofSeconds(30)).until(() -> status("/health") == 200);
+    int fleet = 1_000;
+    List<CompletableFuture<Integer>> puts = new ArrayList<>();
+    for (int i = 0; i < fleet; i++) {
+      puts.add(registerAsync("fleet", "fleet-%04d".formatted(i), "10.1.%d.%d".formatted(i / 250, i % 250)));
+      if (puts.size() == 50) {
+        for (CompletableFuture<Integer> put : puts) {
+          assertThat(put.get(30, TimeUnit.SECONDS)).isBetween(200, 299);
+        }
+        puts.clear();
+      }
+    }
+    for (CompletableFuture<Integer> put : puts) {
+      assertThat(put.get(30, TimeUnit.SECONDS)).isBetween(200, 299);
+    }
+
+    browser.get("about:blank");
+    browser.get(agent.uri().resolve("/#open=fleet").toString());
+    await("all " + fleet + " rows")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> rowCount("fleet"), count -> count == fleet);
+
+    // Changes to a big table still show within the same 2 s, row by row.
+    assertThat(register("fleet", "fleet-0500", "10.1.2.0", "eu-west-1b", "DRAINING")).isBetween(200, 299);
+    await("fleet-0500 drains")
+        .atMost(LIVE)
+        .until(() -> browser.findElement(row("fleet", "fleet-0500")).findElement(By.cssSelector(".c-status")).getText(),
+            status -> status.equals("DRAINING"));
+    assertThat(deregister("fleet", "fleet-0999")).isBetween(200, 299);
+    await("fleet-0999 goes").atMost(LIVE).until(() -> browser.findElements(row("fleet", "fleet-0999")).isEmpty());
+    assertThat(register("fleet", "fleet-1000", "10.1.4.0", "eu-west-1a", "UP")).isBetween(200, 299);
+    await("fleet-1000 appears").atMost(LIVE).until(() -> !browser.findElements(row("fleet", "fleet-1000")).isEmpty());
+    assertThat(rowCount("fleet")).isEqualTo(fleet);
+    assertThat(text(serviceCard("fleet"), ".service-count")).isEqualTo(String.valueOf(fleet));
+    assertPlausible(screenshot("dashboard-1000.png"));
+  }
+
+  private static long rowCount(String service) {
+    return ((Number) ((JavascriptExecutor) browser).executeScript(
+        "return document.querySelectorAll(arguments[0]).length",
+        "section.panel[data-service='" + service + "'] tr[data-id]")).longValue();
+  }
+
   private static By serviceCard(String service) {
     return By.cssSelector("#service-list li[data-service='" + service + "']");
   }
@@ -212,6 +261,23 @@ class DashboardIT {
     return send(HttpRequest.newBuilder(instance(service, id))
         .header("Content-Type", "application/json")
         .PUT(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  private static CompletableFuture<Integer> registerAsync(String service, String id, String address) {
+    String body = """
+        {"address":"%s","port":8080,"zone":"eu-west-1a","weight":1,"status":"UP",\
+        "metadata":{"version":"1.4.2"}}"""
+        .formatted(address);
+    HttpRequest request = HttpRequest.newBuilder(instance(service, id))
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body))
+        .timeout(Duration.ofSeconds(30))
+        .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
+  }
+
+  private static int status(String path) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(agent.uri().resolve(path)).GET());
   }
 
   private static int deregister(String service, String id) throws IOException, InterruptedException {
