@@ -19,6 +19,7 @@ const SPARK_WINDOW_MS = 10 * 60 * 1000;
 const SPARK_MIN_SPAN_MS = 2 * 1000;
 const TIMELINE_MAX = 500;
 const REMOVE_FADE_MS = 700;
+const STALE_CONFIRM_MS = 500;
 
 const $ = (id) => document.getElementById(id);
 
@@ -350,6 +351,8 @@ class Panel {
     this.index = -1;
     this.snapshots = 0;
     this.stale = null;
+    this.snapshotSeq = 0;
+    this.staleConfirmedBy = -1;
     this.source = null;
     this.retry = null;
 
@@ -423,6 +426,15 @@ class Panel {
 
   onSnapshot(data) {
     this.track(data.index);
+    // A stream that opens on a stale view sends "stale" right after its snapshot, and one
+    // on a fresh view sends nothing: so a view stale before a reconnect is fresh unless the
+    // new stream says otherwise at once.
+    const seq = ++this.snapshotSeq;
+    if (this.stale) {
+      setTimeout(() => {
+        if (this.stale && this.staleConfirmedBy !== seq) this.onFresh({});
+      }, STALE_CONFIRM_MS);
+    }
     const incoming = new Map();
     for (const inst of data.instances || []) incoming.set(inst.id, inst);
     const first = this.snapshots++ === 0;
@@ -509,6 +521,7 @@ class Panel {
 
   onStale(data) {
     this.track(data.index);
+    this.staleConfirmedBy = this.snapshotSeq;
     if (this.stale) return;
     this.stale = new Date();
     this.section.dataset.stale = "";
