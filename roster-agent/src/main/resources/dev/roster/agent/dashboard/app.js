@@ -230,7 +230,11 @@ class ServiceCard {
     this.count = count;
     this.countEl.textContent = String(count);
     this.countEl.setAttribute("aria-label", `${count} instance${count === 1 ? "" : "s"}`);
-    this.history.push({ t: at, c: count });
+    // Samples less than a second apart share one point: a burst of a thousand changes is
+    // one step on the line, not a thousand path segments.
+    const last = this.history[this.history.length - 1];
+    if (last && at - last.t < 1000 && this.history.length > 1) last.c = count;
+    else this.history.push({ t: at, c: count });
     const horizon = at - SPARK_WINDOW_MS - POLL_MS;
     while (this.history.length > 2 && this.history[1].t < horizon) this.history.shift();
     if (changed) flash(this.countEl, "changed");
@@ -252,14 +256,15 @@ class ServiceCard {
     if (h.length === 0) return;
     const span = Math.min(SPARK_WINDOW_MS, Math.max(SPARK_MIN_SPAN_MS, now - h[0].t));
     const start = now - span;
-    let max = 1;
+    let max = 0;
     let min = Infinity;
     for (const p of h) {
       if (p.c > max) max = p.c;
       if (p.c < min) min = p.c;
     }
+    const top = Math.max(1, max);
     const x = (t) => (Math.max(0, t - start) / span) * 120;
-    const y = (c) => 26 - (c / max) * 23;
+    const y = (c) => 26 - (c / top) * 23;
     // A step line: the count holds until the next sample says otherwise.
     let d = `M${x(h[0].t).toFixed(1)},${y(h[0].c).toFixed(1)}`;
     for (let i = 1; i < h.length; i++) {
@@ -270,7 +275,7 @@ class ServiceCard {
     this.sparkArea.setAttribute("d", `${d}V28H${x(h[0].t).toFixed(1)}Z`);
     const minutes = Math.round(span / 60000);
     this.sparkTitle.textContent =
-      `${this.name}: ${this.count} now, between ${min} and ${max === 1 && min === 0 ? 0 : max}` +
+      `${this.name}: ${this.count} now, between ${min} and ${max}` +
       ` over the last ${minutes < 1 ? "minute" : `${minutes} min`}`;
   }
 }
@@ -301,7 +306,7 @@ async function pollServices() {
       const card = upsertService(name);
       card.setGone(false);
       if (isNew && state.firstPollDone) {
-        logEvent({ kind: "service", service: name, text: `appeared with ${instances}` });
+        logEvent({ kind: "service", service: name, text: `listed, ${shown(instances)} instances` });
       }
       if (card.live) {
         card.renderSpark(now);
@@ -318,6 +323,9 @@ async function pollServices() {
     }
     for (const card of state.services.values()) {
       if (seen.has(card.name)) continue;
+      if (!card.li.hasAttribute("data-gone")) {
+        logEvent({ kind: "service", service: card.name, text: "no longer listed" });
+      }
       if (!card.live) card.setCount(0, now);
       else card.renderSpark(now);
       card.setGone(true);
@@ -351,6 +359,7 @@ class Panel {
     this.index = -1;
     this.snapshots = 0;
     this.stale = null;
+    this.renderScheduled = false;
     this.snapshotSeq = 0;
     this.staleConfirmedBy = -1;
     this.source = null;
@@ -632,16 +641,24 @@ class Panel {
     row.inst = inst;
   }
 
+  // Counts, sparkline and totals once a frame however many events came in it: a burst of a
+  // thousand registrations is a thousand row insertions and one redraw of the rest.
   afterChange() {
-    const count = this.rows.size;
-    this.countEl.textContent = `${count} instance${count === 1 ? "" : "s"}`;
-    this.empty.hidden = count > 0;
-    const card = upsertService(this.name);
-    card.live = true;
-    card.setGone(false);
-    card.setCount(count);
-    renderServiceTotals();
-    applyPanelFilter(this);
+    if (this.renderScheduled) return;
+    this.renderScheduled = true;
+    requestAnimationFrame(() => {
+      this.renderScheduled = false;
+      if (!state.panels.has(this.name)) return;
+      const count = this.rows.size;
+      this.countEl.textContent = `${count} instance${count === 1 ? "" : "s"}`;
+      this.empty.hidden = count > 0;
+      const card = upsertService(this.name);
+      card.live = true;
+      card.setGone(false);
+      card.setCount(count);
+      renderServiceTotals();
+      if (state.filter) applyPanelFilter(this);
+    });
   }
 
   rowVisible(id) {
