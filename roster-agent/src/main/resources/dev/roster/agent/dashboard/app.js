@@ -374,7 +374,7 @@ class Panel {
     this.tbody = fragment.querySelector("tbody");
     this.empty = fragment.querySelector(".panel-empty");
     fragment.querySelector(".panel-name").textContent = name;
-    fragment.querySelector("caption")?.remove();
+    fragment.querySelector("caption").textContent = `Instances of ${name}, updated live`;
     fragment.querySelector(".panel-close").addEventListener("click", () => {
       state.userChoseServices = true;
       toggle(name);
