@@ -18,13 +18,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
@@ -44,7 +48,11 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * <p>The browser is required, not optional: a machine without it fails here with a message
  * saying what to install, because a skipped browser test would pass CI while proving nothing.
  * Selenium is given both paths, so Selenium Manager never looks for (or downloads) a browser.
+ *
+ * <p>The tests share one agent and one browser, and pass in either order; the small services
+ * go first only so that the first screenshots show them alone.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardIT {
 
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
@@ -96,6 +104,7 @@ class DashboardIT {
   }
 
   @Test
+  @Order(1)
   void showsTheRegistryLiveAndSaysWhenItIsStale() throws Exception {
     assertThat(register("payments", "payments-1", "10.0.0.1", "eu-west-1a", "UP")).isBetween(200, 299);
     assertThat(register("orders", "orders-1", "10.0.1.1", "eu-west-1b", "UP")).isBetween(200, 299);
@@ -109,7 +118,7 @@ class DashboardIT {
     await("payments-1 in its table")
         .atMost(Duration.ofSeconds(10))
         .until(() -> !browser.findElements(row("payments", "payments-1")).isEmpty());
-    assertThat(text(serviceCard("payments"), ".service-count")).isEqualTo("1");
+    await("payments counted").atMost(LIVE).until(() -> text(serviceCard("payments"), ".service-count"), "1"::equals);
 
     // Registered through the API: on the page without a reload, through the event stream.
     assertThat(register("payments", "payments-2", "10.0.0.2", "eu-west-1b", "UP")).isBetween(200, 299);
@@ -153,6 +162,7 @@ class DashboardIT {
     assertThat(browser.findElement(row("payments", "payments-2")).isDisplayed()).isTrue();
     browser.findElement(By.id("filter")).sendKeys(Keys.ESCAPE);
     await("the filter cleared").atMost(LIVE).until(() -> browser.findElement(serviceCard("orders")).isDisplayed());
+    ((JavascriptExecutor) browser).executeScript("document.activeElement.blur()");
 
     Path live = screenshot("dashboard-live.png");
     assertPlausible(live);
@@ -167,7 +177,7 @@ class DashboardIT {
     await("the disconnected banner")
         .atMost(Duration.ofSeconds(10))
         .until(() -> browser.findElement(By.id("banner-disconnected")).isDisplayed());
-    assertThat(browser.findElement(By.id("connection")).getAttribute("data-state")).isEqualTo("disconnected");
+    assertThat(browser.findElement(By.id("connection")).getDomAttribute("data-state")).isEqualTo("disconnected");
 
     Path stale = screenshot("dashboard-stale.png");
     BufferedImage image = assertPlausible(stale);
@@ -179,6 +189,11 @@ class DashboardIT {
     assertThat(image.getRGB(x, y) & 0xFFFFFF)
         .as("pixel (%d, %d) of %s, inside the banner %s", x, y, stale, banner)
         .isEqualTo(BANNER_RGB);
+    int below = (int) Math.round((banner.getY() + banner.getHeight() + 8) * scale);
+    assertThat(image.getRGB(x, below) & 0xFFFFFF).as("pixel (%d, %d) of %s, below the banner", x, below, stale)
+        .isNotEqualTo(BANNER_RGB);
+    assertThat(ImageIO.read(live.toFile()).getRGB(x, y) & 0xFFFFFF).as("the same pixel of %s, before", live)
+        .isNotEqualTo(BANNER_RGB);
 
     // ZooKeeper is back: the banner goes, and the page still follows changes.
     proxy.heal();
@@ -191,6 +206,7 @@ class DashboardIT {
   }
 
   @Test
+  @Order(2)
   void followsAThousandInstancesOfOneService() throws Exception {
     proxy.heal(); // whatever the other test left
     await("the agent connected").atMost(Duration.ofSeconds(30)).until(() -> status("/health") == 200);
@@ -226,7 +242,9 @@ class DashboardIT {
     assertThat(register("fleet", "fleet-1000", "10.1.4.0", "eu-west-1a", "UP")).isBetween(200, 299);
     await("fleet-1000 appears").atMost(LIVE).until(() -> !browser.findElements(row("fleet", "fleet-1000")).isEmpty());
     assertThat(rowCount("fleet")).isEqualTo(fleet);
-    assertThat(text(serviceCard("fleet"), ".service-count")).isEqualTo(String.valueOf(fleet));
+    await("fleet counted")
+        .atMost(LIVE)
+        .until(() -> text(serviceCard("fleet"), ".service-count"), String.valueOf(fleet)::equals);
     assertPlausible(screenshot("dashboard-1000.png"));
   }
 
@@ -344,7 +362,7 @@ class DashboardIT {
 
   private static void deleteTree(Path root) throws IOException {
     try (var paths = Files.walk(root)) {
-      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);
       }
     }
