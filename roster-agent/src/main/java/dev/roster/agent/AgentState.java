@@ -139,70 +139,75 @@ final class AgentState {
    * @return the route's bounded name, for the request counter
    */
   String handle(String path, String method, Request request, Response response, Callback callback) {
+    String route = "unknown";
     try {
       List<String> parts = segments(path);
+      route = route(parts);
       if (closed) {
         throw new HttpError(503, "the agent is stopping", null);
       }
-      if (parts.size() == 1 && parts.get(0).equals("health")) {
-        allow(method, "GET");
-        health(response, callback);
-        return "health";
-      }
-      if (parts.size() == 1 && parts.get(0).equals("metrics")) {
-        allow(method, "GET");
-        metrics(response, callback);
-        return "metrics";
-      }
-      if (parts.size() >= 2 && parts.get(0).equals("v1") && parts.get(1).equals("services")) {
-        List<String> rest = parts.subList(2, parts.size());
-        switch (rest.size()) {
-          case 0 -> {
-            allow(method, "GET");
-            list(response, callback);
-            return "services";
-          }
-          case 1 -> {
-            allow(method, "GET");
-            service(rest.get(0), request, response, callback);
-            return "service";
-          }
-          case 2 -> {
-            if (rest.get(1).equals("events")) {
-              allow(method, "GET");
-              events(rest.get(0), request, response, callback);
-              return "events";
-            }
-          }
-          case 3 -> {
-            if (rest.get(1).equals("instances")) {
-              allow(method, "PUT", "DELETE");
-              if (method.equals("PUT")) {
-                put(rest.get(0), rest.get(2), request, response, callback);
-              } else {
-                delete(rest.get(0), rest.get(2), response, callback);
-              }
-              return "instance";
-            }
-          }
-          case 4 -> {
-            if (rest.get(1).equals("instances") && rest.get(3).equals("heartbeat")) {
-              allow(method, "PUT");
-              heartbeat(rest.get(0), rest.get(2), response, callback);
-              return "heartbeat";
-            }
-          }
-          default -> { }
+      List<String> rest = parts.size() >= 2 ? parts.subList(2, parts.size()) : List.of();
+      switch (route) {
+        case "health" -> {
+          allow(method, "GET");
+          health(response, callback);
         }
+        case "metrics" -> {
+          allow(method, "GET");
+          metrics(response, callback);
+        }
+        case "services" -> {
+          allow(method, "GET");
+          list(response, callback);
+        }
+        case "service" -> {
+          allow(method, "GET");
+          service(rest.get(0), request, response, callback);
+        }
+        case "events" -> {
+          allow(method, "GET");
+          events(rest.get(0), request, response, callback);
+        }
+        case "instance" -> {
+          allow(method, "PUT", "DELETE");
+          if (method.equals("PUT")) {
+            put(rest.get(0), rest.get(2), request, response, callback);
+          } else {
+            delete(rest.get(0), rest.get(2), response, callback);
+          }
+        }
+        case "heartbeat" -> {
+          allow(method, "PUT");
+          heartbeat(rest.get(0), rest.get(2), response, callback);
+        }
+        default -> throw new HttpError(404, "no route for " + path, null);
       }
-      throw new HttpError(404, "no route for " + path, null);
     } catch (HttpError e) {
       Http.error(response, callback, e.status, e.getMessage(), e.field);
     } catch (RuntimeException e) {
       log.warn("{} {} failed", method, path, e);
       Http.error(response, callback, 500, "internal error; the agent's log says more", null);
     }
-    return "error";
+    return route;
+  }
+
+  /** The route a path names, a bounded label for metrics; "unknown" for none. */
+  private static String route(List<String> parts) {
+    if (parts.size() == 1 && (parts.get(0).equals("health") || parts.get(0).equals("metrics"))) {
+      return parts.get(0);
+    }
+    if (parts.size() < 2 || !parts.get(0).equals("v1") || !parts.get(1).equals("services")) {
+      return "unknown";
+    }
+    List<String> rest = parts.subList(2, parts.size());
+    return switch (rest.size()) {
+      case 0 -> "services";
+      case 1 -> "service";
+      case 2 -> rest.get(1).equals("events") ? "events" : "unknown";
+      case 3 -> rest.get(1).equals("instances") ? "instance" : "unknown";
+      case 4 -> rest.get(1).equals("instances") && rest.get(3).equals("heartbeat") ? "heartbeat" : "unknown";
+      default -> "unknown";
+    };
   }
 
   private static void allow(String method, String... methods) {

@@ -32,6 +32,10 @@ final class Http {
 
   /** An error answer; {@code field} is the library's word for the field at fault, if any. */
   static void error(Response response, Callback callback, int status, String message, @Nullable String field) {
+    if (status == 413) {
+      // The rest of the body is never read: the connection cannot carry another request.
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
     ObjectNode body = MAPPER.createObjectNode();
     body.put("error", message);
     if (field != null) {

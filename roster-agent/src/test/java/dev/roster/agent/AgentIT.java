@@ -348,6 +348,17 @@ class AgentIT {
   }
 
   @Test
+  void whatJettyRejectsIsJsonToo() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", agent.port())) {
+      socket.getOutputStream().write("GET /v1/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 400").contains("application/json").contains("\"error\"")
+          .doesNotContain("Exception").doesNotContain("<html");
+    }
+  }
+
+  @Test
   void healthAndMetrics() throws Exception {
     HttpResponse<String> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(200);
@@ -357,12 +368,14 @@ class AgentIT {
     HttpResponse<String> metrics = get("/metrics");
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-    assertThat(metrics.body())
+    // Requests are counted as their exchange completes, just after the client has the answer.
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get("/metrics").body())
         .contains("roster_zk_connected 1.0")
         .contains("roster_build_info{version=")
         .contains("roster_agent_http_requests_total{code=\"200\",route=\"health\"}")
+        .contains("roster_agent_http_requests_total{code=\"405\",route=\"health\"}")
         .contains("roster_agent_blocking_queries")
         .contains("roster_agent_sse_streams")
-        .contains("roster_view_updates_total");
+        .contains("roster_view_updates_total"));
   }
 }

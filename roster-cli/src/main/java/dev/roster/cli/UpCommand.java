@@ -1,5 +1,6 @@
 package dev.roster.cli;
 
+import dev.roster.agent.Agent;
 import dev.roster.embedded.EmbeddedZooKeeper;
 import dev.roster.embedded.LocalEnsemble;
 import dev.roster.embedded.MemberState;
@@ -17,6 +18,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
 
 /**
@@ -25,14 +27,18 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>It is a stack of parts: each is started in turn, pushed onto {@link #running}, described
  * in the banner, and closed in reverse order on the way out, including when a later part fails
- * to start. Today the only part is ZooKeeper: the embedded server, or with {@code --ensemble} a
- * {@link LocalEnsemble} of child processes whose changes of mode it reports while it runs; the
- * HTTP agent and the dashboard join as further parts that start after it and stop before it.
+ * to start. First ZooKeeper: the embedded server, or with {@code --ensemble} a {@link
+ * LocalEnsemble} of child processes whose changes of mode it reports while it runs, or with
+ * {@code --zk} nothing at all (an ensemble that runs elsewhere). Then the HTTP {@link Agent}
+ * with its dashboard, which stops first: closing it deregisters what it holds for HTTP clients.
  */
 @Command(
     name = "up",
     description = {
-        "Start a local ZooKeeper on 127.0.0.1 and keep it running until Ctrl-C.",
+        "Start a local ZooKeeper on 127.0.0.1 and the Roster agent (HTTP API, dashboard, metrics), "
+            + "and keep them running until Ctrl-C.",
+        "",
+        "With --zk, the agent works against an existing ZooKeeper ensemble and nothing embedded starts.",
         "",
         "Its data (znodes and sessions) is kept in --data-dir, so a restart picks up where it "
             + "left off.",
@@ -46,7 +52,9 @@ import picocli.CommandLine.ParentCommand;
         "  roster up --zk-port 2182 --data-dir /tmp/roster",
         "  roster up --zk-port 0           # any free port; the banner says which",
         "  roster up --tick-time 200ms     # dead clients' sessions expire sooner",
-        "  roster up --ensemble 3          # three servers, for trying failover"
+        "  roster up --ensemble 3          # three servers, for trying failover",
+        "  roster up --http 0.0.0.0:8700   # the agent on every interface (default 127.0.0.1:8700)",
+        "  roster up --zk zk1:2181,zk2:2181 --http 127.0.0.1:0   # an existing ensemble; any free port"
     })
 final class UpCommand extends BaseCommand implements Callable<Integer> {
   /** How often the members of an ensemble are asked what they are, to report changes. */
@@ -95,7 +103,22 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
         description = "Run an ensemble of N servers (3 or 5), each a child process, instead of one server in this "
             + "process. Each member gets a free port, kept for the next run on the same --data-dir.")
     Integer ensembleSize;
+
+    @Option(
+        names = "--zk",
+        paramLabel = "HOST:PORT[,...]",
+        description = "Use this existing ZooKeeper (one server or an ensemble) instead of starting one; "
+            + "only the agent starts.")
+    String connectString;
   }
+
+  @Option(
+      names = "--http",
+      paramLabel = "HOST:PORT",
+      defaultValue = "127.0.0.1:8700",
+      description = "Where the agent listens: its HTTP API, dashboard and /metrics (default: ${DEFAULT-VALUE}; "
+          + "port 0 picks a free one).")
+  String http;
 
   /** What has started, most recent first; closed in that order. */
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -104,13 +127,25 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try {
-      if (servers.ensembleSize == null) {
+      HostPort bind;
+      try {
+        bind = HostPort.parse(http);
+      } catch (IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+      if (servers.connectString != null) {
+        Agent agent = startAgent(bind, servers.connectString);
+        printBanner(out, agent, servers.connectString);
+        root.stop().await();
+      } else if (servers.ensembleSize == null) {
         EmbeddedZooKeeper zooKeeper = startZooKeeper();
-        printBanner(out, zooKeeper);
+        Agent agent = startAgent(bind, zooKeeper.connectString());
+        printBanner(out, zooKeeper, agent);
         root.stop().await();
       } else {
         LocalEnsemble ensemble = startEnsemble(out);
-        printBanner(out, ensemble);
+        Agent agent = startAgent(bind, ensemble.connectString());
+        printBanner(out, ensemble, agent);
         reportChanges(out, ensemble);
       }
       out.println("stopping...");
@@ -121,6 +156,59 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     out.println("stopped");
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /** {@code --http}'s value: a host (an IPv6 literal in brackets) and a port, 0 for any free one. */
+  record HostPort(String host, int port) {
+    static HostPort parse(String text) {
+      int colon = text.lastIndexOf(':');
+      String host = colon < 0 ? "" : text.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      int port = -1;
+      try {
+        port = colon < 0 ? -1 : Integer.parseInt(text.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        // Reported below.
+      }
+      if (host.isEmpty() || port < 0 || port > 65535) {
+        throw new IllegalArgumentException("--http '" + text
+            + "': expected HOST:PORT such as 127.0.0.1:8700 (port 0 picks a free one)");
+      }
+      return new HostPort(host, port);
+    }
+  }
+
+  private Agent startAgent(HostPort bind, String connectString) {
+    Agent agent;
+    try {
+      agent = Agent.builder().connectString(connectString).host(bind.host()).port(bind.port()).start();
+    } catch (IllegalStateException e) {
+      throw new CommandFailure("the agent could not listen on " + bind.host() + ":" + bind.port()
+          + " (is it in use?); pass --http to choose another", e);
+    }
+    running.push(agent);
+    return agent;
+  }
+
+  private void printAgent(PrintWriter out, Agent agent) {
+    out.println("  Agent      " + agent.uri() + "   (HTTP API under /v1, /health, /metrics)");
+    out.println("  Dashboard  " + agent.uri());
+  }
+
+  private void printBanner(PrintWriter out, Agent agent, String connectString) {
+    out.println("Roster is up: the agent, on the ZooKeeper at " + connectString + ".");
+    out.println();
+    out.println("  ZooKeeper  " + connectString + "   (not started here)");
+    printAgent(out, agent);
+    out.println();
+    out.println("Try it:");
+    out.println("  curl -X PUT " + agent.uri() + "v1/services/payments/instances/p1 -d '{\"address\":\"127.0.0.1\",\"port\":8081}'");
+    out.println("  curl " + agent.uri() + "v1/services/payments");
+    out.println();
+    out.println("Ctrl-C here stops the agent and deregisters what it registered.");
+    out.flush();
   }
 
   private EmbeddedZooKeeper startZooKeeper() {
@@ -160,13 +248,14 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     return ensemble;
   }
 
-  private void printBanner(PrintWriter out, LocalEnsemble ensemble) {
+  private void printBanner(PrintWriter out, LocalEnsemble ensemble, Agent agent) {
     String roster = Main.commandName();
     String zk = " --zk " + ensemble.connectString();
     List<MemberState> modes = modes(ensemble);
     out.println("Roster is up: a ZooKeeper ensemble of " + ensemble.size() + " on 127.0.0.1.");
     out.println();
     out.println("  ZooKeeper  " + ensemble.connectString() + "   (data in " + ensemble.baseDir() + ")");
+    printAgent(out, agent);
     out.println();
     Table table = new Table("MEMBER", "PORT", "PID", "MODE");
     LocalEnsemble.Member leader = null;
@@ -191,7 +280,7 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     out.println("Changes of the members show here as they happen. Each member logs to "
         + ensemble.baseDir().resolve("member-N").resolve("zookeeper.log") + ".");
     out.println();
-    out.println("Ctrl-C here stops the ensemble; run the same command again to start it on the same data.");
+    out.println("Ctrl-C here stops the agent and the ensemble; run the same command again to start it on the same data.");
     out.flush();
   }
 
@@ -232,12 +321,13 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     return modes;
   }
 
-  private void printBanner(PrintWriter out, EmbeddedZooKeeper zooKeeper) {
+  private void printBanner(PrintWriter out, EmbeddedZooKeeper zooKeeper, Agent agent) {
     String roster = Main.commandName();
     String zk = zooKeeper.port() == 2181 ? "" : " --zk " + zooKeeper.connectString();
     out.println("Roster is up.");
     out.println();
     out.println("  ZooKeeper  " + zooKeeper.connectString() + "   (data in " + zooKeeper.dataDir() + ")");
+    printAgent(out, agent);
     out.println();
     out.println("Try it, each in a terminal of its own:");
     out.println("  " + roster + " watch payments" + zk);
@@ -245,7 +335,9 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     out.println("  " + roster + " ls payments" + zk);
     out.println("Then stop the register command with Ctrl-C and watch p1 go.");
     out.println();
-    out.println("Ctrl-C here stops ZooKeeper.");
+    out.println("Or over HTTP: curl " + agent.uri() + "v1/services/payments");
+    out.println();
+    out.println("Ctrl-C here stops the agent (deregistering what it registered) and ZooKeeper.");
     out.flush();
   }
 
