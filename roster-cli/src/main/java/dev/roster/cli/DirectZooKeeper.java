@@ -64,7 +64,9 @@ final class DirectZooKeeper implements AutoCloseable {
   String server() {
     SocketAddress remote = ((Client) zooKeeper).remote();
     if (remote instanceof InetSocketAddress inet) {
-      return inet.getHostString() + ":" + inet.getPort();
+      // The address, not the name it resolved to, so it matches the connect string's servers.
+      String host = inet.getAddress() == null ? inet.getHostString() : inet.getAddress().getHostAddress();
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + inet.getPort();
     }
     return null;
   }
