@@ -49,7 +49,7 @@ import picocli.CommandLine.Parameters;
         "  roster get payments --zone eu-west-1a --min-healthy-share 0.7 \\",
         "      --strategy weighted-random",
         "  roster get payments --json | jq -r .id",
-        "  roster get servers --codec raw --base-path /   # a node of the textbook /servers"
+        "  roster get servers --codec raw --base-path /  # one of the textbook /servers"
     })
 final class GetCommand extends BaseCommand implements Callable<Integer> {
 

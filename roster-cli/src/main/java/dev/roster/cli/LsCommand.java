@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
         "  roster ls payments",
         "  roster ls payments --json | jq -r '.instances[] | \"\\(.address):\\(.port)\"'",
         "  roster ls --zk zk1:2181,zk2:2181,zk3:2181 --base-path /services",
-        "  roster ls servers --codec raw --base-path /   # the textbook /servers of host:port nodes"
+        "  roster ls servers --codec raw --base-path /   # the textbook /servers"
     })
 final class LsCommand extends BaseCommand implements Callable<Integer> {
 

@@ -40,8 +40,8 @@ import picocli.CommandLine.ParentCommand;
         "  roster watch payments",
         "  roster watch payments --json             # one JSON event per line",
         "  roster watch payments --zk 127.0.0.1:2182",
-        "  roster watch servers --codec raw --base-path /   # the textbook /servers layout",
-        "  roster watch members --codec detect --base-path /finagle   # whatever wrote them"
+        "  roster watch servers --codec raw --base-path /   # the textbook /servers",
+        "  roster watch members --codec detect --base-path /finagle  # any known format"
     })
 final class WatchCommand extends BaseCommand implements Callable<Integer> {
   @ParentCommand RosterCommand root;
