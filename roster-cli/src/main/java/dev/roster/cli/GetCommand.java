@@ -30,7 +30,7 @@ import picocli.CommandLine.Parameters;
     description = {
         "Pick one UP instance of a service and print its host:port (IPv6 in brackets), for scripts.",
         "",
-        "Only UP instances are picked; if there is none, it says so on stderr and exits 1.",
+        "Only UP instances are picked; if there is none, it says so on stderr and exits 3 (not found).",
         "",
         "Each run picks once, with a fresh strategy, so strategies that spread picks over time "
             + "cannot spread them across runs: round-robin and smooth-weighted-round-robin give the "
@@ -48,7 +48,8 @@ import picocli.CommandLine.Parameters;
         "  roster get payments --zone eu-west-1a    # this zone while half of it is up",
         "  roster get payments --zone eu-west-1a --min-healthy-share 0.7 \\",
         "      --strategy weighted-random",
-        "  roster get payments --json | jq -r .id"
+        "  roster get payments --json | jq -r .id",
+        "  roster get servers --codec raw --base-path /  # one of the textbook /servers"
     })
 final class GetCommand extends BaseCommand implements Callable<Integer> {
 
@@ -94,6 +95,7 @@ final class GetCommand extends BaseCommand implements Callable<Integer> {
   }
 
   @Mixin ZooKeeperOptions zk;
+  @Mixin CodecOption codec;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service to pick from, such as payments.")
   String service;
@@ -130,14 +132,14 @@ final class GetCommand extends BaseCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ServiceInstance picked;
     List<ServiceInstance> known;
-    try (Roster roster = zk.connect(); ServiceView view = roster.watch(service)) {
+    try (Roster roster = zk.connect(codec.codec()); ServiceView view = roster.watch(service)) {
       Views.awaitReady(view, zk);
       Selector selector = view.selector(chosen);
       picked = key == null ? selector.pick() : selector.pick(key);
       known = view.instances();
     }
     if (picked == null) {
-      throw new CommandFailure("no instance of " + service + " is up" + notUp(known));
+      throw CommandFailure.notFound("no instance of " + service + " is up" + notUp(known));
     }
     out.println(json ? Json.line(Json.instance(picked)) : picked.hostPort());
     out.flush();

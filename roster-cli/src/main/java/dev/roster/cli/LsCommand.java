@@ -3,6 +3,7 @@ package dev.roster.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.roster.Roster;
+import dev.roster.RosterException;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
 import java.io.PrintWriter;
@@ -18,18 +19,22 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "ls",
     description = {
-        "List the services and how many instances each has; or, given a service, its instances."
+        "List the services and how many instances each has; or, given a service, its instances.",
+        "",
+        "Given a service with no instance, it says so and exits 3 (not found)."
     },
     footerHeading = "%nExamples:%n",
     footer = {
         "  roster ls",
         "  roster ls payments",
         "  roster ls payments --json | jq -r '.instances[] | \"\\(.address):\\(.port)\"'",
-        "  roster ls --zk zk1:2181,zk2:2181,zk3:2181 --base-path /services"
+        "  roster ls --zk zk1:2181,zk2:2181,zk3:2181 --base-path /services",
+        "  roster ls servers --codec raw --base-path /   # the textbook /servers"
     })
 final class LsCommand extends BaseCommand implements Callable<Integer> {
 
   @Mixin ZooKeeperOptions zk;
+  @Mixin CodecOption codec;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "SERVICE", description = "List this service's instances.")
   String service;
@@ -40,19 +45,28 @@ final class LsCommand extends BaseCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (Roster roster = zk.connect()) {
+    boolean found = true;
+    try (Roster roster = zk.connect(codec.codec())) {
       if (service == null) {
         listServices(roster, out);
       } else {
-        listInstances(roster, out);
+        found = listInstances(roster, out);
       }
     }
     out.flush();
-    return ExitCodes.OK;
+    return found ? ExitCodes.OK : ExitCodes.NOT_FOUND;
   }
 
   private void listServices(Roster roster, PrintWriter out) {
-    List<String> names = roster.services();
+    List<String> names;
+    try {
+      names = roster.services();
+    } catch (RosterException e) {
+      if (roster.isConnected()) {
+        throw e;
+      }
+      throw CommandFailure.unreachable(e.getMessage() + ZooKeeperOptions.reachHint(), e);
+    }
     List<ServiceView> views = new ArrayList<>();
     try {
       // All views read at once, so the wait is one round of reads, not one per service.
@@ -82,7 +96,8 @@ final class LsCommand extends BaseCommand implements Callable<Integer> {
     }
   }
 
-  private void listInstances(Roster roster, PrintWriter out) {
+  /** Lists one service's instances; false if it has none. */
+  private boolean listInstances(Roster roster, PrintWriter out) {
     List<ServiceInstance> instances;
     int skipped;
     try (ServiceView view = roster.watch(service)) {
@@ -105,7 +120,9 @@ final class LsCommand extends BaseCommand implements Callable<Integer> {
     }
     if (skipped > 0) {
       spec.commandLine().getErr().println("roster ls: skipped " + Text.count(skipped, "node")
-          + " of " + service + " whose data could not be read as an instance");
+          + " of " + service + " whose data could not be read as an instance"
+          + (codec.name == CodecOption.Name.DETECT ? "" : " (another --codec, or detect, may read them)"));
     }
+    return !instances.isEmpty();
   }
 }

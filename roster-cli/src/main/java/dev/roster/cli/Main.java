@@ -12,9 +12,9 @@ import picocli.CommandLine.ParseResult;
 /**
  * The {@code roster} command's entry point.
  *
- * <p>Exit codes: 0 done (also after Ctrl-C ended a command cleanly), 1 the registry or the
- * server failed, 2 bad input, 130 Ctrl-C before there was anything to clean up. Failures are
- * one line on stderr, {@code roster COMMAND: what went wrong}, without a stack trace; so is an
+ * <p>Exit codes ({@link ExitCodes}): 0 done (also after Ctrl-C ended a command cleanly), 1 the
+ * registry or the server failed, 2 bad input, 3 not found, 4 ZooKeeper unreachable, 130 Ctrl-C
+ * before there was anything to clean up. Failures are one line on stderr, {@code roster COMMAND: what went wrong}, without a stack trace; so is an
  * {@code IllegalStateException} from the library ("this Roster is closed"), which is exit 1.
  */
 public final class Main {
@@ -80,7 +80,10 @@ public final class Main {
     if (e instanceof IllegalArgumentException) {
       err.println(prefix + e.getMessage());
       exitCode = ExitCodes.USAGE;
-    } else if (e instanceof CommandFailure || e instanceof RosterException || e instanceof IllegalStateException) {
+    } else if (e instanceof CommandFailure failure) {
+      err.println(prefix + e.getMessage());
+      exitCode = failure.exitCode();
+    } else if (e instanceof RosterException || e instanceof IllegalStateException) {
       // The library's IllegalStateException says an operation came at the wrong time ("this
       // Roster is closed", "already registered"): a situation its message explains, not a bug.
       err.println(prefix + e.getMessage());

@@ -6,6 +6,7 @@ import dev.roster.Roster;
 import dev.roster.RosterEventListener;
 import dev.roster.ServiceInstance;
 import dev.roster.Subscription;
+import dev.roster.codec.InstanceCodec;
 import dev.roster.health.HealthCheck;
 import dev.roster.health.HealthCheckedRegistration;
 import dev.roster.health.HealthListener;
@@ -57,13 +58,16 @@ import picocli.CommandLine.ParentCommand;
         "  roster register payments --address 127.0.0.1 --port 8081 --id p1 \\",
         "      --check-http http://127.0.0.1:8081/health --check-interval 2s",
         "  roster register redis --address 10.0.0.7 --port 6379 \\",
-        "      --check-tcp 10.0.0.7:6379 --rise 1 --fall 2"
+        "      --check-tcp 10.0.0.7:6379 --rise 1 --fall 2",
+        "  roster register servers --address 127.0.0.1 --port 9000 --id server1 \\",
+        "      --codec raw --base-path /            # /servers/server1 = 127.0.0.1:9000"
     })
 final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   /** How often a health-checked registration is looked at, to print changes of its verdict. */
 
   @ParentCommand RosterCommand root;
   @Mixin ZooKeeperOptions zk;
+  @Mixin CodecOption codec;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service name, such as payments.")
   String service;
@@ -134,14 +138,15 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
   public Integer call() {
     // Built first: bad input fails here, before anything is sent.
     ServiceInstance instance = instance();
+    InstanceCodec writable = codec.writableCodec();
     HealthCheck check = check();
     if (check != null) {
-      return holdWhileHealthy(instance, check, policy());
+      return holdWhileHealthy(instance, writable, check, policy());
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Progress progress = new Progress(err, instance);
-    try (Roster roster = zk.connect(progress)) {
+    try (Roster roster = zk.connect(progress, writable)) {
       Registration registration = register(roster, instance);
       out.println("registered " + name(instance) + " at " + instance.hostPort()
           + " (session " + Text.session(roster.sessionId()) + " on " + zk.connectString + "); Ctrl-C to deregister");
@@ -206,12 +211,13 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
    * Registers while the check passes, until Ctrl-C, printing each change of verdict as the
    * registration's listener is told of it, so no flip is missed however short the interval.
    */
-  private int holdWhileHealthy(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
+  private int holdWhileHealthy(ServiceInstance instance, InstanceCodec writable, HealthCheck check,
+      HealthPolicy policy) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     Progress progress = new Progress(err, instance);
     String farewell;
-    try (Roster roster = zk.connect(progress)) {
+    try (Roster roster = zk.connect(progress, writable)) {
       HealthCheckedRegistration registration = roster.register(instance, check, policy);
       out.println("checking " + checkName() + " every " + Text.duration(policy.interval()) + " for "
           + name(instance) + " at " + instance.hostPort() + " (session " + Text.session(roster.sessionId())

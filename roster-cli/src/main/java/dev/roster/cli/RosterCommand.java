@@ -15,9 +15,11 @@ import picocli.CommandLine.ParameterException;
         "",
         "`up` runs a local ZooKeeper; the other commands talk to ZooKeeper directly (--zk): "
             + "`register` holds an instance (while a health check passes, if given one), `ls` and "
-            + "`watch` show what is registered, and `get` picks one instance for a script."
+            + "`watch` show what is registered, `get` picks one instance for a script, `deregister` "
+            + "removes a node no live session owns, and `status` shows the ensemble and the counts."
     },
-    subcommands = {UpCommand.class, RegisterCommand.class, LsCommand.class, WatchCommand.class, GetCommand.class},
+    subcommands = {UpCommand.class, RegisterCommand.class, LsCommand.class, WatchCommand.class, GetCommand.class,
+        DeregisterCommand.class, StatusCommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  roster up                                   # ZooKeeper on 127.0.0.1:2181",
@@ -27,6 +29,9 @@ import picocli.CommandLine.ParameterException;
         "  roster ls payments --json",
         "  roster get payments                         # one UP instance's host:port",
         "  curl \"http://$(roster get payments --key user-42)/\"",
+        "  roster status                               # members, roles, counts",
+        "  roster deregister payments p1               # only if no live session owns it",
+        "  roster watch servers --codec raw --base-path /",
         "",
         "Run `roster COMMAND --help` for each command's options."
     })
@@ -44,7 +49,7 @@ final class RosterCommand extends BaseCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch, get");
+    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch, get, deregister, status");
   }
 
   /** Prints {@code roster VERSION} and the Java that runs it. */

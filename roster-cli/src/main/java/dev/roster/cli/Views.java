@@ -24,7 +24,7 @@ final class Views {
       try {
         view.whenReady().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
-        throw new CommandFailure("could not read " + view.service() + " from ZooKeeper at " + zk.where()
+        throw CommandFailure.unreachable("could not read " + view.service() + " from ZooKeeper at " + zk.where()
             + " within " + Text.duration(zk.timeout), e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();

@@ -39,11 +39,14 @@ import picocli.CommandLine.ParentCommand;
     footer = {
         "  roster watch payments",
         "  roster watch payments --json             # one JSON event per line",
-        "  roster watch payments --zk 127.0.0.1:2182"
+        "  roster watch payments --zk 127.0.0.1:2182",
+        "  roster watch servers --codec raw --base-path /   # the textbook /servers",
+        "  roster watch members --codec detect --base-path /finagle  # any known format"
     })
 final class WatchCommand extends BaseCommand implements Callable<Integer> {
   @ParentCommand RosterCommand root;
   @Mixin ZooKeeperOptions zk;
+  @Mixin CodecOption codec;
 
   @Parameters(index = "0", paramLabel = "SERVICE", description = "The service to watch.")
   String service;
@@ -53,7 +56,7 @@ final class WatchCommand extends BaseCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try (Roster roster = zk.connect(); ServiceView view = roster.watch(service)) {
+    try (Roster roster = zk.connect(codec.codec()); ServiceView view = roster.watch(service)) {
       Views.awaitReady(view, zk);
       Printer printer = new Printer(spec.commandLine().getOut());
       printer.snapshot(view.instances());

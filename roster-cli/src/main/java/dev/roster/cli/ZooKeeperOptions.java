@@ -3,6 +3,7 @@ package dev.roster.cli;
 import dev.roster.Roster;
 import dev.roster.RosterEventListener;
 import dev.roster.RosterException;
+import dev.roster.codec.InstanceCodec;
 import java.time.Duration;
 import picocli.CommandLine.Option;
 
@@ -38,21 +39,48 @@ final class ZooKeeperOptions {
 
   /** Connects with a listener for connection and registration events. */
   Roster connect(RosterEventListener events) {
+    return connect(events, InstanceCodec.springCloud());
+  }
+
+  /** Connects with a codec other than the default. */
+  Roster connect(InstanceCodec codec) {
+    return connect(RosterEventListener.NONE, codec);
+  }
+
+  /**
+   * Connects with a listener and a codec; a failure to connect is {@link
+   * ExitCodes#UNREACHABLE}.
+   */
+  Roster connect(RosterEventListener events, InstanceCodec codec) {
     Roster.Builder builder = Roster.builder()
         .connectString(connectString)
         .basePath(basePath)
         .connectionTimeout(timeout)
         .operationTimeout(timeout)
+        .codec(codec)
         .eventListener(events);
     try {
       return builder.build();
     } catch (RosterException e) {
-      throw new CommandFailure(e.getMessage() + "; is `roster up` running, or does --zk name the right server?", e);
+      throw CommandFailure.unreachable(e.getMessage() + reachHint(), e);
     }
   }
 
   /** {@code 127.0.0.1:2181/services}, for messages. */
   String where() {
     return connectString + basePath;
+  }
+
+  /** The znode of a service: {@code /services/payments}, or {@code /servers} under the root. */
+  String servicePath(String service) {
+    return basePath.equals("/") ? "/" + service : basePath + "/" + service;
+  }
+
+  /**
+   * The hint for a failure to reach ZooKeeper, appended to messages so every command gives the
+   * same advice.
+   */
+  static String reachHint() {
+    return "; is `roster up` running, or does --zk name the right server?";
   }
 }

@@ -234,7 +234,7 @@ class CliIT {
     Result result = InProcessCli.run("ls", "--zk", closed, "--timeout", "2s");
     Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-    assertThat(result.exitCode).isEqualTo(1);
+    assertThat(result.exitCode).isEqualTo(ExitCodes.UNREACHABLE);
     assertThat(result.err).startsWith("roster ls: ").contains(closed);
     assertThat(result.err.lines()).hasSize(1);
     assertThat(took).isLessThan(Duration.ofSeconds(6));
@@ -461,16 +461,16 @@ class CliIT {
   }
 
   @Test
-  void getWithNoInstanceUpIsOneLineAndExitCode1() {
+  void getWithNoInstanceUpIsOneLineAndExitCode3() {
     Result empty = InProcessCli.run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
-    assertThat(empty.exitCode).isEqualTo(1);
+    assertThat(empty.exitCode).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(empty.out).isEmpty();
     assertThat(empty.err).isEqualTo("roster get: no instance of payments is up\n");
 
     roster(zk.connectString()).register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081)
         .status(ServiceInstance.Status.DRAINING).build());
     Result draining = InProcessCli.run("get", "payments", "--zk", zk.connectString(), "--base-path", basePath);
-    assertThat(draining.exitCode).isEqualTo(1);
+    assertThat(draining.exitCode).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(draining.err).isEqualTo("roster get: no instance of payments is up (1 known: 1 DRAINING)\n");
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.roster.Roster;
+import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
 import dev.roster.embedded.EmbeddedZooKeeper;
 import java.io.IOException;
@@ -57,7 +58,7 @@ class RunnableJarIT {
     }
     Process process = start("ls", "--zk", "127.0.0.1:" + closed, "--timeout", "1s");
     assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-    assertThat(process.exitValue()).isEqualTo(1);
+    assertThat(process.exitValue()).isEqualTo(4);
     assertThat(stdout(process)).isEmpty();
     // Only our line: ZooKeeper's and Curator's connection-failure logging is kept out.
     assertThat(stderr(process).lines()).singleElement().asString()
@@ -83,6 +84,50 @@ class RunnableJarIT {
       } finally {
         process.destroyForcibly();
       }
+    }
+  }
+
+  @Test
+  void statusAndDeregisterAsAScriptSeesThem() throws Exception {
+    try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.builder().tickTime(Duration.ofMillis(200)).start();
+         Roster roster = Roster.builder().connectString(zk.connectString()).build()) {
+      roster.register(ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8081).build());
+
+      Process status = start("status", "--zk", zk.connectString());
+      assertThat(status.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(status.exitValue()).as(stderr(status)).isZero();
+      assertThat(stdout(status)).startsWith("zookeeper: " + zk.connectString() + "\nconnected: yes, to ")
+          .contains("  " + zk.connectString() + "  standalone  ")
+          .endsWith("registry: 1 service, 1 instance under /services\n");
+      assertThat(stderr(status)).isEmpty();
+
+      // p1 is held by the live session above: refused (1), then forced (0); a missing id is 3.
+      assertThat(exitOf("deregister", "payments", "p1", "--zk", zk.connectString())).isEqualTo(1);
+      assertThat(stderr(null)).startsWith("roster deregister: refused to deregister payments/p1: its node "
+          + "/services/payments/p1 is ephemeral, owned by session " + Text.session(roster.sessionId()));
+      assertThat(exitOf("deregister", "payments", "p1", "--force", "--zk", zk.connectString())).isZero();
+      assertThat(stdout(null)).startsWith("deregistered payments/p1: deleted /services/payments/p1, ephemeral");
+      assertThat(exitOf("deregister", "payments", "p9", "--zk", zk.connectString())).isEqualTo(3);
+      assertThat(exitOf("deregister", "payments", "a/b", "--zk", zk.connectString())).isEqualTo(2);
+    }
+    int closed;
+    try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+      closed = socket.getLocalPort();
+    }
+    assertThat(exitOf("status", "--zk", "127.0.0.1:" + closed, "--timeout", "1s")).isEqualTo(4);
+    assertThat(stdout(null)).contains("connected: no", "down (connection refused)");
+    assertThat(stderr(null).lines()).singleElement().asString()
+        .startsWith("roster status: could not connect to ZooKeeper at 127.0.0.1:" + closed);
+  }
+
+  /** Runs the jar to its end and gives its exit code; its output is then in the files. */
+  private int exitOf(String... args) throws Exception {
+    Process process = start(args);
+    try {
+      assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).as("roster " + String.join(" ", args)).isTrue();
+      return process.exitValue();
+    } finally {
+      process.destroyForcibly();
     }
   }
 
