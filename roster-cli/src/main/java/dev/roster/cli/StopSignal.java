@@ -26,6 +26,15 @@ public final class StopSignal {
     return stopped.getCount() == 0;
   }
 
+  /**
+   * Declares that the command holds (or is starting) something it will clean up when
+   * stopped, before it gets to {@link #await()}: a stop from then on waits for the command
+   * instead of halting at once, so that what it started is stopped too.
+   */
+  public void holding() {
+    awaited = true;
+  }
+
   /** True once a command has started waiting, and so will clean up when stopped. */
   boolean awaited() {
     return awaited;

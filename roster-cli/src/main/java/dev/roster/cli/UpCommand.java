@@ -133,6 +133,9 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
+      // From here on a Ctrl-C waits for stopAll(), even one that comes while the banner is
+      // printed and before the first await(): servers and child JVMs must not be left behind.
+      root.stop().holding();
       if (servers.connectString != null) {
         Agent agent = startAgent(bind, servers.connectString);
         printBanner(out, agent, servers.connectString);

@@ -75,6 +75,9 @@ final class SharedView {
   private final Map<String, Entry> entries = new HashMap<>();
   private final Map<String, String> skipped = new HashMap<>();
   private long watchSession;
+  /** The session, and the count of suspensions, as of the last complete read. */
+  private long syncedSession;
+  private int syncedSuspensions = -1;
   private boolean closed;
   private boolean snapshotDirty;
   private boolean resyncScheduled;
@@ -159,9 +162,20 @@ final class SharedView {
     }
   }
 
-  /** Called after every connect and reconnect: re-read everything and diff. */
+  /**
+   * Called after every connect and reconnect: re-read everything and diff, unless the view
+   * has read everything on this session since the connection was last in doubt — as a view
+   * opened just before the first CONNECTED event arrives has (a second full read of a large
+   * view would cost as many requests, and its replies' memory, for nothing).
+   */
   void onConnected() {
-    ctx.execute(() -> resync(false));
+    ctx.execute(() -> {
+      ZooKeeper zk = core.zooKeeperOrNull();
+      if (zk != null && zk.getSessionId() == syncedSession && suspensions.get() == syncedSuspensions) {
+        return;
+      }
+      resync(false);
+    });
   }
 
   void addListener(ViewHandle.Subscriber listener) {
@@ -410,6 +424,8 @@ final class SharedView {
     skippedCount = skipped.size();
     publish(added, removed, updated);
     markFresh(suspendedBefore);
+    syncedSession = sid;
+    syncedSuspensions = suspendedBefore;
     ready.complete(null);
   }
 

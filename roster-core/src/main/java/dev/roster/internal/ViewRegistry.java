@@ -28,24 +28,22 @@ final class ViewRegistry {
    * @throws IllegalStateException if the Roster is closed
    */
   SharedView acquire(String service) {
-    SharedView view;
-    boolean created = false;
     synchronized (this) {
       if (closed) {
         throw new IllegalStateException("this Roster is closed");
       }
-      view = views.get(service);
+      SharedView view = views.get(service);
       if (view == null) {
         view = new SharedView(core, service, new SerialExecutor(workers, "roster-view-" + service));
+        // Queued before the view is visible to connection events, so that its first read
+        // comes before any reconnect's, which then finds the view already in sync. It only
+        // queues work on the view's context, so it may run under this lock.
+        view.start();
         views.put(service, view);
-        created = true;
       }
       view.refs++;
+      return view;
     }
-    if (created) {
-      view.start(); // only queues work on the view's context: safe outside the lock
-    }
-    return view;
   }
 
   /** Drops one reference; the last one closes the view. */
