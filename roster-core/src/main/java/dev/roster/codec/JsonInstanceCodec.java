@@ -275,7 +275,7 @@ final class JsonInstanceCodec implements InstanceCodec {
       status = Status.OUT_OF_SERVICE;
     }
     return new ServiceInstance(service, id, address, port, sslPort,
-        zone == null || zone.isEmpty() ? null : zone, Math.min(1_000_000, Math.max(0, weight)), metadata, status,
+        zone == null || zone.isEmpty() ? null : shared(zone), Math.min(1_000_000, Math.max(0, weight)), metadata, status,
         registeredAt, uriSpec(root.get("uriSpec")), serviceType(JsonTrees.text(root, "serviceType")), Bytes.EMPTY);
   }
 
@@ -293,8 +293,18 @@ final class JsonInstanceCodec implements InstanceCodec {
   private static void putText(Map<String, String> into, String key, JsonNode value) {
     String text = JsonTrees.asMetadata(value);
     if (text != null) {
-      into.put(key, text);
+      into.put(shared(key), shared(text));
     }
+  }
+
+  /**
+   * One copy of a short string that many instances repeat (metadata keys, versions, teams,
+   * zones): a cache of 50,000 instances would otherwise hold 50,000 copies of each. The JVM's
+   * string table holds interned strings weakly, so a value no instance uses any more is
+   * collected as before; long values are rarely shared and are left as they are.
+   */
+  private static String shared(String value) {
+    return value.length() <= 64 ? value.intern() : value;
   }
 
   /**
