@@ -79,10 +79,8 @@ final class SharedView {
   private long syncedSession;
   private int syncedSuspensions = -1;
   private boolean closed;
-  private boolean snapshotDirty;
   private boolean resyncScheduled;
   private final Backoff resyncBackoff = new Backoff(Duration.ofMillis(250), 6);
-  private boolean snapshotWriteScheduled;
   private final ViewSnapshots snapshots;
   int refs; // guarded by core's view lock
 
@@ -489,30 +487,17 @@ final class SharedView {
     skippedCount = skipped.size();
     log.info("{}: serving {} instances from the local snapshot until ZooKeeper is read", service, entries.size());
     publish(added, removed, updated);
-    snapshotDirty = false;
+    snapshots.loaded(); // what was just read from the file needs no write back
     ready.complete(null);
   }
 
   private void scheduleSnapshotWrite() {
-    if (snapshots == null) {
-      return;
+    if (snapshots != null) {
+      snapshots.changed(core.timer(), ctx, () -> !closed, () -> {
+        Map<String, byte[]> nodes = new java.util.TreeMap<>();
+        entries.forEach((child, entry) -> nodes.put(child, entry.data()));
+        return nodes;
+      }, () -> lastZxid);
     }
-    snapshotDirty = true;
-    if (!snapshotWriteScheduled) {
-      snapshotWriteScheduled = true;
-      // Coalesce bursts of changes into one write.
-      core.timer().schedule(Duration.ofMillis(200), () -> ctx.execute(this::writeSnapshot));
-    }
-  }
-
-  private void writeSnapshot() {
-    snapshotWriteScheduled = false;
-    if (!snapshotDirty || closed) {
-      return;
-    }
-    snapshotDirty = false;
-    Map<String, byte[]> nodes = new java.util.TreeMap<>();
-    entries.forEach((child, entry) -> nodes.put(child, entry.data()));
-    snapshots.write(nodes, lastZxid);
   }
 }

@@ -12,11 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +42,9 @@ final class ViewSnapshots {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   private final Path file;
+  /** A change is not yet written; and a write is scheduled. The view's context only. */
+  private boolean dirty;
+  private boolean scheduled;
   private final String basePath;
   private final String service;
 
@@ -45,6 +53,31 @@ final class ViewSnapshots {
     this.service = service;
     this.file = directory.resolve(URLEncoder.encode(basePath, StandardCharsets.UTF_8))
         .resolve(URLEncoder.encode(service, StandardCharsets.UTF_8) + ".json");
+  }
+
+  /**
+   * The view changed: writes its nodes soon, one write for a burst of changes. On the view's
+   * context, where the write runs too.
+   */
+  void changed(Timer timer, Executor context, BooleanSupplier open, Supplier<Map<String, byte[]>> nodes,
+      LongSupplier lastZxid) {
+    dirty = true;
+    if (scheduled) {
+      return;
+    }
+    scheduled = true;
+    timer.schedule(Duration.ofMillis(200), () -> context.execute(() -> {
+      scheduled = false;
+      if (dirty && open.getAsBoolean()) {
+        dirty = false;
+        write(nodes.get(), lastZxid.getAsLong());
+      }
+    }));
+  }
+
+  /** What was just loaded from the file needs no write back. */
+  void loaded() {
+    dirty = false;
   }
 
   /** The nodes of the last snapshot, or null when there is none or it cannot be used. */
