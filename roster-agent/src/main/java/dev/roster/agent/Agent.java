@@ -76,7 +76,8 @@ public final class Agent implements AutoCloseable {
       http.getHttpConfiguration().setSendServerVersion(false);
     }
     server.addConnector(connector);
-    state = new AgentState(roster, registry, scheduler, b.keepAlive, b.ringSize, b.maxQueued);
+    state = new AgentState(roster, registry, scheduler, b.keepAlive, b.ringSize, b.maxQueued, b.maxServices,
+        b.serviceIdle);
     server.setHandler(new Routes(state));
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(2_000);
@@ -138,6 +139,7 @@ public final class Agent implements AutoCloseable {
   private void startServer() {
     try {
       server.start();
+      state.start();
     } catch (Exception e) {
       close();
       throw new IllegalStateException("agent could not listen on " + connector.getHost() + ":"
@@ -156,6 +158,8 @@ public final class Agent implements AutoCloseable {
     private int ringSize = 1024;
     private int maxQueued = 1024;
     private long idleTimeoutMillis = 30_000;
+    private int maxServices = 10_000;
+    private Duration serviceIdle = Duration.ofMinutes(5);
 
     private Builder() {}
 
@@ -230,6 +234,33 @@ public final class Agent implements AutoCloseable {
         throw new IllegalArgumentException("event history " + events + ": must be at least 1");
       }
       this.ringSize = events;
+      return this;
+    }
+
+    /**
+     * The most services the agent keeps a view of at once; default 10,000. Any client can ask
+     * about any name, so this bounds what the agent holds: at the limit, the least recently
+     * used service that no parked query or event stream needs is let go to make room, and a
+     * request for a new name is refused with 503 when every one is in use.
+     */
+    public Builder maxWatchedServices(int services) {
+      if (services < 1) {
+        throw new IllegalArgumentException("max watched services " + services + ": must be at least 1");
+      }
+      this.maxServices = services;
+      return this;
+    }
+
+    /**
+     * How long the agent keeps a view of a service nobody asks about and no parked query or
+     * event stream needs; default 5 minutes. Its index goes on from where it was when it is
+     * asked about again.
+     */
+    public Builder serviceIdleTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("service idle timeout " + timeout + ": must be positive");
+      }
+      this.serviceIdle = timeout;
       return this;
     }
 

@@ -2,11 +2,8 @@ package dev.roster.agent;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.roster.Registration;
-import dev.roster.RegistrationConflictException;
 import dev.roster.Roster;
 import dev.roster.RosterException;
-import dev.roster.ServiceInstance;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,16 +13,9 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -34,14 +24,13 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.Scheduler;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything the routes share, and the routes themselves: the Roster, one {@link
- * ServiceState} per service asked about (opened on first use and kept while the agent runs),
- * and the registrations held for HTTP clients, with their TTLs.
+ * The API's routes: parses a path into a route, checks the method, and answers from the
+ * {@link WatchedServices} (reads, blocking queries, event streams) or the {@link
+ * HeldRegistrations} (writes). Refusals are {@link HttpError}s, answered as JSON here.
  */
 final class AgentState {
   private static final Logger log = LoggerFactory.getLogger(AgentState.class);
@@ -56,77 +45,33 @@ final class AgentState {
   private final PrometheusMeterRegistry registry;
   private final Scheduler scheduler;
   private final Duration keepAlive;
-  private final int ringSize;
   private final int maxQueued;
-  private final Map<String, ServiceState> services = new ConcurrentHashMap<>();
-  private final Map<String, Held> held = new ConcurrentHashMap<>();
-  /** Deregistrations of expired TTLs block on ZooKeeper: never on Jetty's scheduler. */
-  private final ExecutorService expirer = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "roster-agent-ttl");
-    t.setDaemon(true);
-    return t;
-  });
+  private final WatchedServices services;
+  private final HeldRegistrations held;
   private final AtomicInteger parked = new AtomicInteger();
   private final AtomicInteger openStreams = new AtomicInteger();
   private volatile boolean closed;
 
-  /** A registration held for an HTTP client; its lock orders PUT, heartbeat, DELETE and expiry. */
-  private final class Held {
-    final String key;
-    @Nullable Registration registration;
-    @Nullable Duration ttl;
-    volatile long deadlineNanos;
-    Scheduler.@Nullable Task expiry;
-
-    Held(String key) {
-      this.key = key;
-    }
-
-    void arm() {
-      if (expiry != null) {
-        expiry.cancel();
-        expiry = null;
-      }
-      if (ttl != null) {
-        deadlineNanos = System.nanoTime() + ttl.toNanos();
-        expiry = scheduler.schedule(() -> expirer.execute(this::expireIfDue), ttl.toMillis(), TimeUnit.MILLISECONDS);
-      }
-    }
-
-    void expireIfDue() {
-      ServiceInstance gone;
-      synchronized (this) {
-        if (registration == null || ttl == null || System.nanoTime() - deadlineNanos < 0) {
-          return;
-        }
-        gone = registration.instance();
-        registration.close();
-        registration = null;
-        held.remove(key, this);
-      }
-      log.info("{}/{}: no heartbeat within its TTL; deregistered", gone.service(), gone.id());
-      Counter.builder("roster.agent.ttl.expirations")
-          .description("TTL registrations removed because no heartbeat came in time")
-          .tag("service", gone.service())
-          .register(registry)
-          .increment();
-    }
-  }
-
   AgentState(Roster roster, PrometheusMeterRegistry registry, Scheduler scheduler, Duration keepAlive,
-      int ringSize, int maxQueued) {
+      int ringSize, int maxQueued, int maxServices, Duration serviceIdle) {
     this.roster = roster;
     this.registry = registry;
     this.scheduler = scheduler;
     this.keepAlive = keepAlive;
-    this.ringSize = ringSize;
     this.maxQueued = maxQueued;
+    this.services = new WatchedServices(roster, registry, scheduler, ringSize, maxServices, serviceIdle);
+    this.held = new HeldRegistrations(roster, registry, scheduler);
     Gauge.builder("roster.agent.blocking.queries", parked, AtomicInteger::get)
         .description("Blocking queries parked now")
         .register(registry);
     Gauge.builder("roster.agent.sse.streams", openStreams, AtomicInteger::get)
         .description("Event streams open now")
         .register(registry);
+  }
+
+  /** Starts the agent's background work, once the server (and its scheduler) runs. */
+  void start() {
+    services.start();
   }
 
   MeterRegistry registry() {
@@ -171,14 +116,14 @@ final class AgentState {
         case "instance" -> {
           allow(method, "PUT", "DELETE");
           if (method.equals("PUT")) {
-            put(rest.get(0), rest.get(2), request, response, callback);
+            Http.json(response, callback, 200, held.put(rest.get(0), rest.get(2), body(request)));
           } else {
-            delete(rest.get(0), rest.get(2), response, callback);
+            Http.json(response, callback, 200, held.delete(rest.get(0), rest.get(2)));
           }
         }
         case "heartbeat" -> {
           allow(method, "PUT");
-          heartbeat(rest.get(0), rest.get(2), response, callback);
+          Http.json(response, callback, 200, held.heartbeat(rest.get(0), rest.get(2)));
         }
         default -> throw new HttpError(404, "no route for " + path, null);
       }
@@ -246,7 +191,7 @@ final class AgentState {
     for (String name : names) {
       ServiceState state;
       try {
-        state = state(name);
+        state = services.get(name);
       } catch (HttpError e) {
         // A node another tool named in a way Roster cannot watch: listed, uncounted.
         array.addObject().put("name", name).putNull("instances");
@@ -257,18 +202,6 @@ final class AgentState {
     ObjectNode body = Http.MAPPER.createObjectNode();
     body.set("services", array);
     Http.json(response, callback, 200, body);
-  }
-
-  private ServiceState state(String name) {
-    ServiceState state = services.get(name);
-    if (state != null) {
-      return state;
-    }
-    try {
-      return services.computeIfAbsent(name, n -> new ServiceState(n, roster.watch(n), ringSize, registry));
-    } catch (IllegalArgumentException e) {
-      throw HttpError.invalid(e);
-    }
   }
 
   private void service(String name, Request request, Response response, Callback callback) {
@@ -294,82 +227,12 @@ final class AgentState {
       long extra = wait.toMillis() / 16;
       wait = wait.plusMillis(extra == 0 ? 0 : ThreadLocalRandom.current().nextLong(extra + 1));
     }
-    ServiceState state = state(name);
-    Query q = new Query(state, response, callback);
-    if (state.await(index, q)) {
-      q.park(request, wait);
-    }
-  }
-
-  /** A blocking query: parked holding no thread, answered by a change, its timer, or abandoned. */
-  private final class Query implements ServiceState.Waiter {
-    private final ServiceState state;
-    private final Response response;
-    private final Callback callback;
-    private final AtomicBoolean done = new AtomicBoolean();
-    private volatile Scheduler.@Nullable Task timer;
-    private volatile boolean counted;
-
-    Query(ServiceState state, Response response, Callback callback) {
-      this.state = state;
-      this.response = response;
-      this.callback = callback;
-    }
-
-    void park(Request request, Duration wait) {
-      parked.incrementAndGet();
-      counted = true;
-      // A long wait outlives the connector's idle timeout; the wait's own timer ends it.
-      request.addIdleTimeoutListener(timeout -> false);
-      request.addFailureListener(failure -> {
-        if (done.compareAndSet(false, true)) {
-          state.remove(this);
-          release();
-          callback.failed(failure);
-        }
-      });
-      timer = scheduler.schedule(() -> {
-        if (state.remove(this)) {
-          answer(state.snapshot());
-        }
-      }, wait.toMillis(), TimeUnit.MILLISECONDS);
-      if (done.get()) {
-        // Answered between await() and here: the timer is not needed.
-        Scheduler.Task t = timer;
-        if (t != null) {
-          t.cancel();
-        }
-      }
-    }
-
-    @Override
-    public void answer(ServiceState.Snapshot snapshot) {
-      if (!done.compareAndSet(false, true)) {
-        return;
-      }
-      Scheduler.Task t = timer;
-      if (t != null) {
-        t.cancel();
-      }
-      release();
-      byte[] body = snapshot.json(state.service());
-      response.setStatus(200);
-      response.getHeaders().put(HttpHeader.CONTENT_TYPE, Http.JSON);
-      response.getHeaders().put("X-Roster-Index", Long.toString(snapshot.index));
-      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
-      response.write(true, ByteBuffer.wrap(body), callback);
-    }
-
-    private void release() {
-      if (counted) {
-        counted = false;
-        parked.decrementAndGet();
-      }
-    }
+    ServiceState state = services.get(name);
+    new BlockingQuery(state, response, callback, parked).start(index, request, wait, scheduler);
   }
 
   private void events(String name, Request request, Response response, Callback callback) {
-    ServiceState state = state(name);
+    ServiceState state = services.get(name);
     Long lastEventId = null;
     String last = request.getHeaders().get("Last-Event-ID");
     if (last != null) {
@@ -400,112 +263,6 @@ final class AgentState {
     request.addFailureListener(failure -> stream.drop(null, failure));
     state.subscribe(stream, lastEventId);
     stream.startKeepAlive();
-  }
-
-  private void put(String service, String id, Request request, Response response, Callback callback) {
-    byte[] body = body(request);
-    String key = service + "/" + id;
-    ServiceInstance instance;
-    Duration ttl;
-    while (true) {
-      Held h = held.computeIfAbsent(key, Held::new);
-      synchronized (h) {
-        if (held.get(key) != h) {
-          continue; // expired or deleted meanwhile: a fresh slot takes the request
-        }
-        try {
-          register(h, service, id, body);
-        } catch (RuntimeException e) {
-          if (h.registration == null) {
-            held.remove(key, h);
-          }
-          throw e;
-        }
-        instance = h.registration.instance();
-        ttl = h.ttl;
-        break;
-      }
-    }
-    ObjectNode out = Http.MAPPER.createObjectNode();
-    out.put("service", service);
-    out.set("instance", InstanceJson.of(instance));
-    out.put("ttl", ttl == null ? null : Durations.format(ttl));
-    Http.json(response, callback, 200, out);
-  }
-
-  /** Registers or updates the slot's instance from the body. Holding the slot's lock. */
-  private void register(Held h, String service, String id, byte[] body) {
-    Instant registeredAt = h.registration == null ? null : h.registration.instance().registeredAt();
-    InstanceJson.Body b = InstanceJson.read(service, id, body, registeredAt);
-    try {
-      if (h.registration == null) {
-        h.registration = roster.register(b.instance());
-      } else {
-        h.registration.update(b.instance());
-      }
-    } catch (RegistrationConflictException e) {
-      throw new HttpError(409, "instance id '" + id + "': held by another ZooKeeper session (0x"
-          + Long.toHexString(e.ownerSessionId()) + ")", "instance id");
-    } catch (IllegalStateException e) {
-      throw new HttpError(409, "instance id '" + id + "': already registered by this agent's Roster, "
-          + "not through the HTTP API", "instance id");
-    } catch (IllegalArgumentException e) {
-      throw HttpError.invalid(e);
-    } catch (UnsupportedOperationException e) {
-      throw new HttpError(400, "this agent's codec cannot write instances", null);
-    } catch (RosterException e) {
-      throw new HttpError(503, "ZooKeeper did not accept the registration in time", null);
-    }
-    h.ttl = b.ttl();
-    h.arm();
-  }
-
-  private void heartbeat(String service, String id, Response response, Callback callback) {
-    Held h = held.get(service + "/" + id);
-    if (h == null) {
-      throw notHeld(service, id);
-    }
-    synchronized (h) {
-      if (h.registration == null) {
-        throw notHeld(service, id);
-      }
-      h.arm();
-    }
-    ObjectNode out = Http.MAPPER.createObjectNode();
-    out.put("service", service);
-    out.put("id", id);
-    Duration ttl = h.ttl;
-    out.put("ttl", ttl == null ? null : Durations.format(ttl));
-    Http.json(response, callback, 200, out);
-  }
-
-  private void delete(String service, String id, Response response, Callback callback) {
-    String key = service + "/" + id;
-    Held h = held.get(key);
-    if (h == null) {
-      throw notHeld(service, id);
-    }
-    synchronized (h) {
-      if (h.registration == null) {
-        throw notHeld(service, id);
-      }
-      if (h.expiry != null) {
-        h.expiry.cancel();
-      }
-      h.registration.close();
-      h.registration = null;
-      held.remove(key, h);
-    }
-    ObjectNode out = Http.MAPPER.createObjectNode();
-    out.put("service", service);
-    out.put("id", id);
-    out.put("deregistered", true);
-    Http.json(response, callback, 200, out);
-  }
-
-  private static HttpError notHeld(String service, String id) {
-    return new HttpError(404, "instance id '" + id + "': not registered through this agent in service '"
-        + service + "'", "instance id");
   }
 
   /** The request body, at most {@link #MAX_BODY} bytes. Blocks this request's thread to read. */
@@ -542,27 +299,17 @@ final class AgentState {
   /** Stops serving: answers parked queries, ends streams, deregisters what the agent holds. */
   void close() {
     closed = true;
-    for (ServiceState s : services.values()) {
-      s.close();
-    }
-    services.clear();
-    for (Held h : held.values()) {
-      synchronized (h) {
-        if (h.expiry != null) {
-          h.expiry.cancel();
-        }
-        if (h.registration != null) {
-          h.registration.close();
-          h.registration = null;
-        }
-      }
-    }
-    held.clear();
-    expirer.shutdown();
+    services.close();
+    held.close();
   }
 
   /** How many registrations the agent holds for HTTP clients. */
   int heldCount() {
-    return held.size();
+    return held.count();
+  }
+
+  /** How many services the agent keeps a view of. */
+  int watchedCount() {
+    return services.size();
   }
 }

@@ -9,6 +9,7 @@ import dev.roster.ServiceView;
 import dev.roster.Subscription;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -26,9 +28,10 @@ import org.jspecify.annotations.Nullable;
  * queries parked on it, its event streams, and a bounded ring of recent events for {@code
  * Last-Event-ID} resumes.
  *
- * <p>The index is 0 until the view is first ready, then 1, and moves by one for each change
- * of this service's instances, never for anything else, so an unrelated service's change
- * wakes nobody here. The agent diffs each list the view reports against its own last one
+ * <p>The index is 0 until the view is first ready, then moves for each change of this
+ * service's instances, never for anything else, so an unrelated service's change wakes nobody
+ * here. Its values are drawn from the agent-wide sequence {@link WatchedServices} passes in,
+ * so they only grow, even across a state closed as idle and opened again. The agent diffs each list the view reports against its own last one
  * (rather than trusting the change's lists), so the first change a new listener is sent,
  * which repeats what the ready view already showed, moves nothing.
  *
@@ -77,6 +80,8 @@ final class ServiceState implements ServiceListener {
   private final ServiceView view;
   private final Subscription subscription;
   private final MeterRegistry registry;
+  private final LongSupplier nextIndex;
+  private final List<Meter> gauges = new ArrayList<>();
   private volatile Snapshot snapshot = new Snapshot(0, List.of(), true);
   // Guarded by this.
   private final Set<Waiter> waiters = new LinkedHashSet<>();
@@ -85,18 +90,22 @@ final class ServiceState implements ServiceListener {
   private final ArrayDeque<Frame> ring = new ArrayDeque<>();
   /** Every event of an index above this one is still in the ring. */
   private long evictedUpTo;
+  /** The index the view was first ready at: a Last-Event-ID below it is from before this state. */
+  private long firstIndex;
+  private long lastUsed = System.nanoTime();
   private boolean closed;
 
-  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry) {
+  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry, LongSupplier nextIndex) {
     this.service = service;
     this.view = view;
     this.ringSize = ringSize;
     this.registry = registry;
+    this.nextIndex = nextIndex;
     for (ServiceInstance.Status status : ServiceInstance.Status.values()) {
-      Gauge.builder("roster.instances", this, s -> s.snapshot.instances.stream().filter(i -> i.status() == status).count())
+      gauges.add(Gauge.builder("roster.instances", this, s -> s.snapshot.instances.stream().filter(i -> i.status() == status).count())
           .description("Instances of a service, by status, as the agent's view sees them")
           .tags("service", service, "status", status.name())
-          .register(registry);
+          .register(registry));
     }
     this.subscription = view.addListener(this);
     view.whenReady().thenAccept(ready -> apply(ready.instances()));
@@ -108,6 +117,43 @@ final class ServiceState implements ServiceListener {
 
   Snapshot snapshot() {
     return snapshot;
+  }
+
+  /** Marks the state as used now; false if it was closed, and cannot be used. */
+  synchronized boolean touch() {
+    if (closed) {
+      return false;
+    }
+    lastUsed = System.nanoTime();
+    return true;
+  }
+
+  /** Whether a parked query or a stream depends on this state. */
+  synchronized boolean inUse() {
+    return !waiters.isEmpty() || !streams.isEmpty() || !beforeReady.isEmpty();
+  }
+
+  /** When it was last used, in {@link System#nanoTime()} terms. */
+  synchronized long lastUsed() {
+    return lastUsed;
+  }
+
+  /**
+   * Closes the state if nothing depends on it and it was last used before {@code cutoff}
+   * (a {@link System#nanoTime()} value).
+   *
+   * @return true if it is now closed by this call
+   */
+  boolean closeIfIdle(long cutoff) {
+    synchronized (this) {
+      if (closed || inUse() || lastUsed - cutoff >= 0) {
+        return false;
+      }
+      // Closed under the same lock as touch(): a request that found it never uses it closed.
+      closed = true;
+    }
+    release();
+    return true;
   }
 
   /**
@@ -150,7 +196,7 @@ final class ServiceState implements ServiceListener {
       } else {
         // Added first: a stream dropped while its replay is queued removes itself again.
         streams.add(stream);
-        if (lastEventId != null && lastEventId >= Math.max(1, evictedUpTo) && lastEventId <= now.index) {
+        if (lastEventId != null && lastEventId >= Math.max(firstIndex, evictedUpTo) && lastEventId <= now.index) {
           for (Frame f : ring) {
             if (f.index > lastEventId) {
               stream.queue(f.bytes);
@@ -221,7 +267,8 @@ final class ServiceState implements ServiceListener {
         return;
       }
       if (before.index == 0) {
-        after = new Snapshot(1, next, view.isStale());
+        firstIndex = nextIndex.getAsLong();
+        after = new Snapshot(firstIndex, next, view.isStale());
         snapshot = after;
         targets = new ArrayList<>(beforeReady);
         beforeReady.clear();
@@ -230,7 +277,8 @@ final class ServiceState implements ServiceListener {
           queueSnapshot(s, after);
         }
       } else {
-        long index = before.index + 1;
+        // Taken only when something changed, so the index moves for changes alone.
+        long index = 0;
         Map<String, ServiceInstance> old = new HashMap<>();
         for (ServiceInstance i : before.instances) {
           old.put(i.id(), i);
@@ -238,15 +286,18 @@ final class ServiceState implements ServiceListener {
         for (ServiceInstance i : next) {
           ServiceInstance was = old.remove(i.id());
           if (was == null) {
+            index = index == 0 ? nextIndex.getAsLong() : index;
             frames.add(event(index, "added", i, null));
             changes.add("added");
           } else if (!was.equals(i)) {
+            index = index == 0 ? nextIndex.getAsLong() : index;
             frames.add(event(index, "updated", i, was));
             changes.add("updated");
           }
         }
         for (ServiceInstance gone : before.instances) {
           if (old.containsKey(gone.id())) {
+            index = index == 0 ? nextIndex.getAsLong() : index;
             frames.add(event(index, "removed", gone, null));
             changes.add("removed");
           }
@@ -282,12 +333,18 @@ final class ServiceState implements ServiceListener {
     }
   }
 
-  /** Ends every stream and answers every parked query with what is known; closes the view. */
+  /**
+   * Ends every stream and answers every parked query with what is known; closes the view and
+   * removes this service's gauges. Idempotent.
+   */
   void close() {
     List<Waiter> wake;
     List<EventStream> ending;
     Snapshot now;
     synchronized (this) {
+      if (closed) {
+        return;
+      }
       closed = true;
       now = snapshot;
       wake = new ArrayList<>(waiters);
@@ -303,8 +360,15 @@ final class ServiceState implements ServiceListener {
     for (EventStream s : ending) {
       s.end();
     }
+    release();
+  }
+
+  private void release() {
     subscription.close();
     view.close();
+    for (Meter gauge : gauges) {
+      registry.remove(gauge);
+    }
   }
 
   private void queueSnapshot(EventStream stream, Snapshot now) {
