@@ -2,6 +2,7 @@ package dev.roster.internal;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -197,6 +198,83 @@ final class NodeReconciler {
       return regs; // something unexpected: take the careful path for all
     }
     return again;
+  }
+
+  /** What {@link #createAll} left undone. */
+  record Batch(List<RegistrationImpl> again, List<RegistrationImpl> retry) {}
+
+  /**
+   * {@link #ensure} with {@code createFirst} for many new registrations at once: every watch
+   * and create is sent before the first answer is awaited, so a thousand registrations cost
+   * two thousand requests but about one round trip. Parents found missing are created once
+   * per directory, pipelined too, and those creates sent again.
+   *
+   * @return in {@code again}, the registrations whose node exists or could not be made for a
+   *     reason other than the connection, for the one-by-one path to read, decide or report;
+   *     in {@code retry}, those a connection problem left undone
+   */
+  Batch createAll(ZooKeeper zk, long sid, List<RegistrationImpl> regs) {
+    noteSession(sid);
+    long deadline = System.nanoTime() + core.config().operationTimeout().toNanos();
+    List<RegistrationImpl> again = new ArrayList<>();
+    List<RegistrationImpl> retry = new ArrayList<>();
+    List<RegistrationImpl> todo = regs;
+    for (int round = 0; round < 2 && !todo.isEmpty(); round++) {
+      List<CompletableFuture<Void>> watches = new ArrayList<>(todo.size());
+      List<CompletableFuture<String>> creates = new ArrayList<>(todo.size());
+      for (RegistrationImpl reg : todo) {
+        watches.add(watch(zk, reg, sid));
+        creates.add(ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL));
+      }
+      List<RegistrationImpl> orphans = new ArrayList<>();
+      for (int i = 0; i < todo.size(); i++) {
+        RegistrationImpl reg = todo.get(i);
+        try {
+          ZkOps.await(creates.get(i), remaining(deadline));
+          ZkOps.await(watches.get(i), remaining(deadline));
+          done(reg, NodeAction.CREATE, sid, 0);
+        } catch (KeeperException.NoNodeException e) {
+          orphans.add(reg);
+        } catch (KeeperException e) {
+          (ZkOps.isConnectionProblem(e) ? retry : again).add(reg);
+        }
+      }
+      if (orphans.isEmpty() || round == 1) {
+        again.addAll(orphans); // the one-by-one path creates parents as it goes
+        break;
+      }
+      try {
+        createDirectories(zk, orphans, deadline);
+      } catch (KeeperException e) {
+        (ZkOps.isConnectionProblem(e) ? retry : again).addAll(orphans);
+        break;
+      }
+      todo = orphans;
+    }
+    return new Batch(again, retry);
+  }
+
+  /** Creates every directory above these registrations' nodes, pipelined, as containers. */
+  private static void createDirectories(ZooKeeper zk, List<RegistrationImpl> regs, long deadline)
+      throws KeeperException {
+    Set<String> dirs = new LinkedHashSet<>();
+    for (RegistrationImpl reg : regs) {
+      for (int i = reg.path.indexOf('/', 1); i > 0; i = reg.path.indexOf('/', i + 1)) {
+        dirs.add(reg.path.substring(0, i));
+      }
+    }
+    // One session's requests are handled in order, so a parent's create runs before its child's.
+    List<CompletableFuture<String>> creates = new ArrayList<>(dirs.size());
+    for (String dir : dirs) {
+      creates.add(ZkOps.create(zk, dir, new byte[0], CreateMode.CONTAINER));
+    }
+    for (CompletableFuture<String> c : creates) {
+      try {
+        ZkOps.await(c, remaining(deadline));
+      } catch (KeeperException.NodeExistsException e) {
+        // made by someone else, or earlier: fine
+      }
+    }
   }
 
   /** Records that the node is right on {@code sid}, and tells listeners what was done. */

@@ -1,14 +1,18 @@
 package dev.roster.internal;
 
 import dev.roster.Registration;
+import dev.roster.RegistrationBatchException;
 import dev.roster.RegistrationConflictException;
 import dev.roster.RosterException;
 import dev.roster.ServiceInstance;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -90,6 +94,123 @@ final class Registrar {
         throw new RosterException("could not register " + path + " at ZooKeeper "
             + core.config().connectString() + ": " + describe(outcome.error()), outcome.error());
     }
+  }
+
+  /**
+   * Registers many instances at once, pipelined; see {@code Roster.registerAll}. Everything is
+   * checked, and every path claimed, before anything is sent; then each try sends every
+   * pending create before awaiting the first answer, until all are made or failed, or the
+   * operation timeout passes.
+   */
+  List<Registration> registerAll(List<ServiceInstance> instances) {
+    List<RegistrationImpl> regs = new ArrayList<>(instances.size());
+    Set<String> paths = new HashSet<>();
+    for (int i = 0; i < instances.size(); i++) {
+      int at = i;
+      ServiceInstance instance = Objects.requireNonNull(instances.get(i), () -> "instance " + at + " of the batch");
+      byte[] data;
+      try {
+        instance.validate();
+        data = core.encode(instance);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("instance " + i + " of the batch: " + e.getMessage(), e);
+      }
+      String path = core.instancePath(instance.service(), instance.id());
+      if (!paths.add(path)) {
+        throw new IllegalArgumentException("instance " + i + " of the batch: " + Validation.quote(instance.service()
+            + "/" + instance.id()) + " appears more than once; each instance is registered once");
+      }
+      regs.add(new RegistrationImpl(this, instance, data, path));
+    }
+    for (int i = 0; i < regs.size(); i++) {
+      RegistrationImpl reg = regs.get(i);
+      if (byPath.putIfAbsent(reg.path, reg) != null) {
+        for (RegistrationImpl claimed : regs.subList(0, i)) {
+          byPath.remove(claimed.path, claimed);
+        }
+        throw new IllegalStateException("instance " + reg.instance.service() + "/" + reg.instance.id()
+            + " is already registered by this Roster; use Registration.update(...) to change it (nothing in"
+            + " the batch was registered)");
+      }
+    }
+    Map<RegistrationImpl, RosterException> failed = new HashMap<>();
+    List<RegistrationImpl> pending = regs;
+    Duration timeout = core.config().operationTimeout();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!pending.isEmpty()) {
+      if (core.isClosed()) {
+        regs.forEach(this::abandon);
+        throw new IllegalStateException("this Roster is closed");
+      }
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        break;
+      }
+      if (!core.awaitConnected(Duration.ofNanos(remaining))) {
+        continue;
+      }
+      List<RegistrationImpl> batch = pending;
+      try {
+        pending = ContextCall.run(ctx, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())),
+            "register " + batch.size() + " instances", () -> registerStep(batch, failed));
+      } catch (ContextCall.TimedOut e) {
+        continue; // the deadline check above says so
+      }
+      if (!pending.isEmpty()) {
+        pause(Math.min(100, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+      }
+    }
+    for (RegistrationImpl reg : pending) {
+      failed.put(reg, new RosterException("could not register " + reg.path + ": ZooKeeper at "
+          + core.config().connectString() + " did not answer within " + timeout.toMillis() + " ms"));
+    }
+    if (failed.isEmpty()) {
+      return List.copyOf(regs);
+    }
+    List<Registration> made = new ArrayList<>();
+    Map<ServiceInstance, RosterException> failures = new LinkedHashMap<>();
+    for (RegistrationImpl reg : regs) {
+      RosterException why = failed.get(reg);
+      if (why == null) {
+        made.add(reg);
+      } else {
+        abandon(reg);
+        failures.put(reg.instance, why);
+      }
+    }
+    throw new RegistrationBatchException(made, failures);
+  }
+
+  /**
+   * One try of {@link #registerAll} on the context: pipelined creates, then the one-by-one
+   * path for what they could not settle. Context only.
+   *
+   * @return the registrations a connection problem left undone
+   */
+  private List<RegistrationImpl> registerStep(List<RegistrationImpl> batch, Map<RegistrationImpl, RosterException> failed) {
+    ZooKeeper zk = core.zooKeeperOrNull();
+    if (zk == null || !core.isConnected()) {
+      return batch;
+    }
+    for (RegistrationImpl reg : batch) {
+      pendingDeletes.remove(reg.path);
+    }
+    NodeReconciler.Batch done = reconciler.createAll(zk, zk.getSessionId(), batch);
+    List<RegistrationImpl> retry = new ArrayList<>(done.retry());
+    for (RegistrationImpl reg : done.again()) {
+      NodeReconciler.Outcome outcome = reconciler.ensure(reg, false);
+      switch (outcome.kind()) {
+        case OK -> { }
+        case CONFLICT -> {
+          reportConflict(reg, outcome.owner());
+          failed.put(reg, new RegistrationConflictException(reg.path, outcome.owner()));
+        }
+        case RETRY -> retry.add(reg);
+        case FAILED -> failed.put(reg, new RosterException("could not register " + reg.path + " at ZooKeeper "
+            + core.config().connectString() + ": " + describe(outcome.error()), outcome.error()));
+      }
+    }
+    return retry;
   }
 
   /**

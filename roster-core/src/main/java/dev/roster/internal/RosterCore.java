@@ -210,6 +210,15 @@ public final class RosterCore implements AutoCloseable, Connection.Handler {
     return registrar.register(instance);
   }
 
+  public List<Registration> registerAll(List<ServiceInstance> instances) {
+    Threads.refuseBlocking("Roster.registerAll()");
+    checkOpen();
+    if (!config.codec().canEncode() && !instances.isEmpty() && instances.get(0) != null) {
+      encode(instances.get(0)); // the read-only codec's message, before validation's
+    }
+    return registrar.registerAll(instances);
+  }
+
   /** Starts a health-checked registration; see {@code Roster.register(instance, check, policy)}. */
   public HealthCheckedRegistration register(ServiceInstance instance, HealthCheck check, HealthPolicy policy) {
     if (!config.codec().canEncode()) {
