@@ -28,12 +28,14 @@ final class Fixture implements AutoCloseable {
     server = EmbeddedZooKeeper.builder().start();
     registrant = Roster.builder().connectString(server.connectString()).codec(InstanceCodec.curator())
         .sessionTimeout(Duration.ofSeconds(30)).build();
+    List<ServiceInstance> all = new ArrayList<>(instances);
     for (int i = 0; i < instances; i++) {
-      registrant.register(ServiceInstance.builder(SERVICE).id(String.format("i-%05d", i))
+      all.add(ServiceInstance.builder(SERVICE).id(String.format("i-%05d", i))
           .address("10.0." + (i / 250) + "." + (i % 250)).port(8080)
           .zone(i % 3 == 0 ? "zone-a" : i % 3 == 1 ? "zone-b" : "zone-c")
           .weight(1 + (i % 5) * 25).build());
     }
+    registrant.registerAll(all);
   }
 
   /** A Roster view of the instances, from a client of its own, once it holds all of them. */

@@ -30,7 +30,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 @State(Scope.Benchmark)
 public class RosterLeaseBenchmark {
-  @Param({"10", "100", "1000"})
+  @Param({"10", "100", "1000", "10000"})
   int instances;
 
   private Fixture fixture;

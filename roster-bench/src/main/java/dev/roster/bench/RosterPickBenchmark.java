@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 @State(Scope.Benchmark)
 public class RosterPickBenchmark {
-  @Param({"10", "100", "1000"})
+  @Param({"10", "100", "1000", "10000"})
   int instances;
 
   @Param({"roundRobin", "random", "weightedRandom", "smoothWeightedRoundRobin", "powerOfTwoChoices",
