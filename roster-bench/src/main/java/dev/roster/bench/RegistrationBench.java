@@ -126,6 +126,8 @@ public final class RegistrationBench {
         options.counts, options.reps, options.warmup,
         coldParents ? "created by the libraries inside the loop (--cold-parents)" : "created before each loop",
         options.noFsync ? "not synced (--no-fsync)" : "synced to disk on commit, as ZooKeeper does by default");
+    Map<String, List<Double>> throughput = new java.util.LinkedHashMap<>();
+    contenders.forEach(c -> throughput.put(c.name(), new ArrayList<>()));
     for (int n : options.counts) {
       List<List<Rep>> results = new ArrayList<>();
       contenders.forEach(c -> results.add(new ArrayList<>()));
@@ -144,7 +146,16 @@ public final class RegistrationBench {
           }
         }
       }
-      print(n, options, contenders, results);
+      double[] micros = print(n, options, contenders, results);
+      for (int c = 0; c < contenders.size(); c++) {
+        throughput.get(contenders.get(c).name()).add(1e6 / micros[c]);
+      }
+    }
+    if (options.charts != null) {
+      Charts.bars(options.charts.resolve("registration-throughput.png"),
+          "Registrations per second from one process (median of " + options.reps + " reps)", "instances registered",
+          "registrations/s", options.counts.stream().map(n -> String.format(Locale.ROOT, "%,d", n)).toList(),
+          throughput);
     }
   }
 
@@ -456,7 +467,8 @@ public final class RegistrationBench {
     }
   }
 
-  private static void print(int n, Options options, List<Contender> contenders, List<List<Rep>> results) {
+  /** Prints one count's table; returns each contender's median µs per registration. */
+  private static double[] print(int n, Options options, List<Contender> contenders, List<List<Rep>> results) {
     System.out.printf(Locale.ROOT, "N = %,d registrations, one by one and in one batch, %d reps (load average now %.1f on %d cores)%n",
         n, options.reps, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
         Runtime.getRuntime().availableProcessors());
@@ -489,6 +501,7 @@ public final class RegistrationBench {
     System.out.printf(Locale.ROOT, "Roster registerAll: %.1fx Curator's throughput, %.2fx its requests; "
             + "%.2fx the pipelined floor's time%n%n",
         medianMicros[1] / medianMicros[3], medianRequests[3] / medianRequests[1], medianMicros[3] / medianMicros[4]);
+    return medianMicros;
   }
 
   private static double median(double[] sorted) {
@@ -507,6 +520,7 @@ public final class RegistrationBench {
     int warmup = 1;
     boolean coldParents;
     boolean noFsync;
+    java.nio.file.Path charts; // null: no charts
 
     static Options parse(String[] args) {
       Options options = new Options();
@@ -523,9 +537,10 @@ public final class RegistrationBench {
           }
           case "--cold-parents" -> options.coldParents = true;
           case "--no-fsync" -> options.noFsync = true;
+          case "--charts" -> options.charts = java.nio.file.Path.of(value(args, ++i));
           case "--help", "-h" -> {
             System.out.println("usage: RegistrationBench [--counts 1000,5000] [--reps 5] [--warmup 1] "
-                + "[--cold-parents] [--no-fsync] [--quick (200 registrations, 3 reps)]");
+                + "[--cold-parents] [--no-fsync] [--charts DIR (PNG charts)] [--quick (200 registrations, 3 reps)]");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i] + "; try --help");
