@@ -106,8 +106,9 @@ public interface RosterEventListener {
    * a node may have been written long before the view looked.
    *
    * <p>Measured against this machine's clock when the event runs, after the view's listeners
-   * were handed the change: a server clock ahead of this one would give a negative time,
-   * which is reported as zero. Runs on the event path.
+   * were handed the change, so skew between the two clocks shows in it: a server clock
+   * behind this one adds its lag, and one ahead would give a negative time, which is
+   * reported as zero. Runs on the event path.
    *
    * @param service the watched service
    * @param sinceWritten from the node's write on the server to the view's listeners; never negative
