@@ -1,5 +1,7 @@
 package dev.roster;
 
+import java.time.Duration;
+
 /**
  * Observes what a {@link Roster} does, for metrics and logs. Every method has a no-op
  * default, so implement only what you need.
@@ -44,8 +46,37 @@ public interface RosterEventListener {
    */
   default void sessionStarted(long previousSessionId, long sessionId) {}
 
-  /** An instance node was created (first registration, or recreation after loss). */
-  default void registered(ServiceInstance instance, boolean recreated) {}
+  /**
+   * A registration's node is in ZooKeeper: once per registration with {@link
+   * RegisterReason#NEW} when {@link Roster#register} succeeds, and again each time the node
+   * is created anew after it was lost ({@link RegisterReason#SESSION_EXPIRED}, {@link
+   * RegisterReason#NODE_DELETED}). Not for a reconnect where the node survived, nor for an
+   * update. A node left by one of this Roster's own expired sessions and replaced is reported
+   * by {@link #staleNodeReplaced} instead (and, on a first registration, here too, as NEW).
+   * Runs on the event path after the node was written, possibly before {@code register}
+   * returns.
+   *
+   * @param instance the instance as registered
+   * @param reason a first registration, or why the node had to be created again
+   * @param took for {@link RegisterReason#NEW}, from the {@code register} call to the node's
+   *     creation; otherwise from when this Roster noticed the node was gone (the deletion's
+   *     watch event, or the reconnect after which it was found missing; after a new session
+   *     this includes the random delay that spreads re-registrations out) to its creation
+   */
+  default void registered(ServiceInstance instance, RegisterReason reason, Duration took) {}
+
+  /**
+   * A registration ended: fired once per registration that was {@link #registered} (as
+   * {@link RegisterReason#NEW}), when it is closed ({@link Registration#close()}, or {@link
+   * Roster#close()} for every registration still open), and never when its node is merely
+   * lost or re-created. Fired after the node was deleted; if ZooKeeper could not be reached,
+   * once the deletion is owed (it is made after reconnecting); for {@code Roster.close()},
+   * just before the session ends and takes the nodes along. So the {@code registered(NEW)}
+   * events less these are the registrations this Roster holds. Runs on the event path.
+   *
+   * @param instance the instance as last registered
+   */
+  default void deregistered(ServiceInstance instance) {}
 
   /** A node left by one of this Roster's own expired sessions was replaced in one transaction. */
   default void staleNodeReplaced(ServiceInstance instance, long oldSessionId) {}
@@ -53,8 +84,36 @@ public interface RosterEventListener {
   /** A registration could not be (re)created because another live session owns its node. */
   default void registrationConflict(ServiceInstance instance, long ownerSessionId) {}
 
-  /** A node under a watched service could not be decoded and is skipped. */
-  default void nodeSkipped(String service, String path, String reason) {}
+  /**
+   * A node under a watched service could not be decoded and is skipped. Fired once per node
+   * and reason (a node that stays bad is not reported again on every re-read). Runs on the
+   * event path.
+   *
+   * @param service the watched service
+   * @param path the node's full path
+   * @param codec the {@linkplain dev.roster.codec.InstanceCodec#name() name} of the codec that
+   *     refused it, such as {@code "spring-cloud"} or {@code "detecting"}: one per Roster
+   * @param reason why, as the codec said
+   */
+  default void nodeSkipped(String service, String path, String codec, String reason) {}
+
+  /**
+   * A view learnt of an added or updated instance from a change, and has told its listeners:
+   * {@code sinceWritten} is how long after the node was written (its ZooKeeper modification
+   * time, {@code mtime}, stamped by the server's clock) the change reached them. Once per
+   * added or updated instance of a change; not for removals (a deleted node has no time
+   * left to read), and not for a view's first read or its re-reads after a reconnect, where
+   * a node may have been written long before the view looked.
+   *
+   * <p>Measured against this machine's clock when the event runs, after the view's listeners
+   * were handed the change, so skew between the two clocks shows in it: a server clock
+   * behind this one adds its lag, and one ahead would give a negative time, which is
+   * reported as zero. Runs on the event path.
+   *
+   * @param service the watched service
+   * @param sinceWritten from the node's write on the server to the view's listeners; never negative
+   */
+  default void changePropagated(String service, Duration sinceWritten) {}
 
   /**
    * A view read nodes from ZooKeeper.
@@ -72,6 +131,19 @@ public interface RosterEventListener {
 
   /** A held mass removal was read again: {@code removed} instances really went (maybe 0). */
   default void massRemovalConfirmed(String service, int removed) {}
+
+  /** Why a registration's node was created: see {@link #registered}. */
+  enum RegisterReason {
+    /** The first time, for {@link Roster#register}. */
+    NEW,
+    /**
+     * Again on a new session: the session that held the node expired (or was given up as
+     * lost), and the node went with it.
+     */
+    SESSION_EXPIRED,
+    /** Again on the same session: the node was deleted from outside while the session lived. */
+    NODE_DELETED
+  }
 
   /** The state of the connection to ZooKeeper, as Roster reports it. */
   enum ConnectionState {

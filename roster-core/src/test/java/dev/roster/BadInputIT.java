@@ -34,8 +34,8 @@ class BadInputIT {
     roster = Roster.builder().connectString(zk.connectString()).sessionTimeout(Duration.ofSeconds(2))
         .eventListener(new RosterEventListener() {
           @Override
-          public void nodeSkipped(String service, String path, String reason) {
-            skippedEvents.add(path + ": " + reason);
+          public void nodeSkipped(String service, String path, String codec, String reason) {
+            skippedEvents.add(path + " (" + codec + "): " + reason);
           }
         }).build();
     raw = Zk.connect(zk.connectString(), Duration.ofSeconds(4));
@@ -104,7 +104,7 @@ class BadInputIT {
     assertThat(view.instances().stream().map(ServiceInstance::id).collect(Collectors.toSet()))
         .isEqualTo(Set.of("good-1", "foreign-class", "odd name"));
     assertThat(view.skippedNodes()).isEqualTo(4);
-    assertThat(skippedEvents).hasSize(4);
+    assertThat(skippedEvents).hasSize(4).allSatisfy(e -> assertThat(e).contains(" (spring-cloud): "));
 
     // Still working: new good nodes arrive, a fixed node appears, a deleted bad node is uncounted.
     roster.register(ServiceInstance.builder("payments").id("good-2").address("h").port(4).build());

@@ -36,7 +36,7 @@ class EventPathIT {
     final List<String> threads = new CopyOnWriteArrayList<>();
 
     @Override
-    public void registered(ServiceInstance instance, boolean recreated) {
+    public void registered(ServiceInstance instance, RegisterReason reason, Duration elapsed) {
       threads.add(Thread.currentThread().getName());
       if (!instance.id().equals("target")) {
         return;
@@ -84,7 +84,7 @@ class EventPathIT {
     List<String> later = new CopyOnWriteArrayList<>();
     RosterEventListener throwing = new RosterEventListener() {
       @Override
-      public void registered(ServiceInstance instance, boolean recreated) {
+      public void registered(ServiceInstance instance, RegisterReason reason, Duration elapsed) {
         later.add("registered " + instance.id());
         throw new AssertionError("a listener's Error");
       }
@@ -125,7 +125,7 @@ class EventPathIT {
       List<String> overlaps = new CopyOnWriteArrayList<>();
       RosterEventListener listener = new RosterEventListener() {
         @Override
-        public void registered(ServiceInstance instance, boolean recreated) {
+        public void registered(ServiceInstance instance, RegisterReason reason, Duration elapsed) {
           if (!inside.isEmpty()) {
             overlaps.add(instance.id());
           }

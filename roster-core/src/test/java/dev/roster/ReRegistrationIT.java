@@ -7,6 +7,7 @@ import dev.roster.testing.SessionExpiry;
 import dev.roster.testing.ZooKeeperExtension;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.zookeeper.ZooKeeper;
@@ -23,12 +24,15 @@ class ReRegistrationIT {
   void fiveHundredRegistrationsReturnAfterExpiry() throws Exception {
     int count = 500;
     AtomicInteger recreated = new AtomicInteger();
+    List<String> otherReasons = new CopyOnWriteArrayList<>();
     try (Roster server = Roster.builder().connectString(zk.connectString()).sessionTimeout(Duration.ofSeconds(4))
         .eventListener(new RosterEventListener() {
           @Override
-          public void registered(ServiceInstance instance, boolean again) {
-            if (again) {
+          public void registered(ServiceInstance instance, RegisterReason reason, Duration took) {
+            if (reason == RegisterReason.SESSION_EXPIRED) {
               recreated.incrementAndGet();
+            } else if (reason != RegisterReason.NEW) {
+              otherReasons.add(instance.id() + ": " + reason);
             }
           }
         }).build()) {
@@ -44,6 +48,7 @@ class ReRegistrationIT {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         List<String> children = raw.getChildren("/services/many", false);
         assertThat(children).hasSize(count);
+        assertThat(otherReasons).isEmpty();
         for (String child : children) {
           Stat stat = raw.exists("/services/many/" + child, false);
           assertThat(stat.getEphemeralOwner()).isEqualTo(server.sessionId()).isNotEqualTo(old);

@@ -48,6 +48,28 @@ class RosterIT {
     return z;
   }
 
+  /** Records registrations made and let go, and the propagation times a view reports. */
+  private static final class Lifecycle implements RosterEventListener {
+    final List<String> events = new CopyOnWriteArrayList<>();
+    final List<Duration> propagated = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void registered(ServiceInstance instance, RegisterReason reason, Duration took) {
+      assertThat(took).isGreaterThanOrEqualTo(Duration.ZERO).isLessThan(Duration.ofSeconds(30));
+      events.add(instance.id() + " " + reason);
+    }
+
+    @Override
+    public void deregistered(ServiceInstance instance) {
+      events.add(instance.id() + " deregistered");
+    }
+
+    @Override
+    public void changePropagated(String service, Duration sinceWritten) {
+      propagated.add(sinceWritten);
+    }
+  }
+
   private static ServiceInstance instance(String id, int port) {
     return ServiceInstance.builder("payments").id(id).address("127.0.0.1").port(port).build();
   }
@@ -77,9 +99,11 @@ class RosterIT {
 
   @Test
   void updateIsAnUpdateAndCloseIsARemoval() throws Exception {
-    Roster server = roster();
+    Lifecycle registrant = new Lifecycle();
+    Lifecycle watcher = new Lifecycle();
+    Roster server = roster(registrant);
     Registration reg = server.register(instance("p1", 8080));
-    ServiceView view = roster().watch("payments");
+    ServiceView view = roster(watcher).watch("payments");
     view.whenReady().get(5, TimeUnit.SECONDS);
     Recorder rec = new Recorder();
     view.addListener(rec);
@@ -90,6 +114,9 @@ class RosterIT {
     await().atMost(Duration.ofSeconds(2)).until(() -> rec.updatedIds().equals(List.of("p1")));
     assertThat(view.instances().get(0).metadata()).containsEntry("version", "2");
     assertThat(Zk.stat(raw(), "/services/payments/p1").getCzxid()).isEqualTo(czxid);
+    // The update, told after the listener on the same event path; the first read is no propagation.
+    await().atMost(Duration.ofSeconds(2)).until(() -> !watcher.propagated.isEmpty());
+    assertThat(watcher.propagated).hasSize(1).allSatisfy(d -> assertThat(d).isLessThan(Duration.ofSeconds(5)));
 
     reg.close();
     reg.close(); // idempotent
@@ -97,6 +124,12 @@ class RosterIT {
     await().atMost(Duration.ofSeconds(2)).until(() -> rec.removedIds().equals(List.of("p1")));
     assertThat(view.instances()).isEmpty();
     assertThat(Zk.stat(raw(), "/services/payments/p1")).isNull();
+    assertThat(watcher.propagated).hasSize(1); // a removal has no write time to measure from
+
+    // The same id again is a registration of its own, made and let go once.
+    server.register(instance("p1", 8081)).close();
+    await().atMost(Duration.ofSeconds(2)).until(() -> registrant.events.size() == 4);
+    assertThat(registrant.events).containsExactly("p1 NEW", "p1 deregistered", "p1 NEW", "p1 deregistered");
   }
 
   @Test
@@ -205,10 +238,16 @@ class RosterIT {
   @Test
   void registrationIsRecreatedAfterTheSessionExpires() throws Exception {
     List<Long> sessions = new CopyOnWriteArrayList<>();
+    List<String> registered = new CopyOnWriteArrayList<>();
     Roster server = roster(new RosterEventListener() {
       @Override
       public void sessionStarted(long previous, long sessionId) {
         sessions.add(sessionId);
+      }
+
+      @Override
+      public void registered(ServiceInstance instance, RegisterReason reason, Duration took) {
+        registered.add(instance.id() + " " + reason);
       }
     });
     server.register(instance("p1", 1));
@@ -230,11 +269,14 @@ class RosterIT {
     });
     assertThat(sessions).hasSizeGreaterThanOrEqualTo(2);
     await().atMost(Duration.ofSeconds(2)).until(() -> view.instances().size() == 2);
+    await().atMost(Duration.ofSeconds(2)).until(() -> registered.size() == 4);
+    assertThat(registered).containsExactlyInAnyOrder("p1 NEW", "p2 NEW", "p1 SESSION_EXPIRED", "p2 SESSION_EXPIRED");
   }
 
   @Test
   void nodeDeletedFromOutsideComesBack() throws Exception {
-    Roster server = roster();
+    Lifecycle events = new Lifecycle();
+    Roster server = roster(events);
     Registration reg = server.register(instance("p1", 1));
     ZooKeeper raw = raw();
     raw.delete("/services/payments/p1", -1);
@@ -248,6 +290,9 @@ class RosterIT {
     await().atMost(Duration.ofSeconds(3)).untilAsserted(() ->
         assertThat(raw.getData("/services/payments/p1", false, null))
             .isEqualTo(dev.roster.codec.InstanceCodec.springCloud().encode(reg.instance())));
+    // Restoring the data is no new registration; only the deletion made one.
+    await().atMost(Duration.ofSeconds(2)).until(() -> events.events.size() >= 2);
+    assertThat(events.events).containsExactly("p1 NEW", "p1 NODE_DELETED");
   }
 
   @Test

@@ -421,8 +421,8 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
     }
 
     @Override
-    public void registered(ServiceInstance registered, boolean recreated) {
-      if (recreated) {
+    public void registered(ServiceInstance registered, RegisterReason reason, Duration took) {
+      if (reason != RegisterReason.NEW) {
         say("registered " + name(registered) + " again");
       }
     }

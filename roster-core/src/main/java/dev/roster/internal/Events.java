@@ -121,8 +121,13 @@ final class Events implements RosterEventListener {
   }
 
   @Override
-  public void registered(ServiceInstance instance, boolean recreated) {
-    emit(() -> delegate.registered(instance, recreated));
+  public void registered(ServiceInstance instance, RegisterReason reason, Duration took) {
+    emit(() -> delegate.registered(instance, reason, took));
+  }
+
+  @Override
+  public void deregistered(ServiceInstance instance) {
+    emit(() -> delegate.deregistered(instance));
   }
 
   @Override
@@ -136,8 +141,23 @@ final class Events implements RosterEventListener {
   }
 
   @Override
-  public void nodeSkipped(String service, String path, String reason) {
-    emit(() -> delegate.nodeSkipped(service, path, reason));
+  public void nodeSkipped(String service, String path, String codec, String reason) {
+    emit(() -> delegate.nodeSkipped(service, path, codec, reason));
+  }
+
+  @Override
+  public void changePropagated(String service, Duration sinceWritten) {
+    emit(() -> delegate.changePropagated(service, sinceWritten));
+  }
+
+  /**
+   * {@link #changePropagated} for a node written at {@code mtimeMillis} (the server's clock),
+   * measured when the event runs: after the view's listeners, queued before it, were told.
+   * Negative (the server's clock ahead of ours) is reported as zero.
+   */
+  void changePropagatedSince(String service, long mtimeMillis) {
+    emit(() -> delegate.changePropagated(service,
+        Duration.ofMillis(Math.max(0, System.currentTimeMillis() - mtimeMillis))));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.roster.internal;
 
+import dev.roster.RosterEventListener.RegisterReason;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -69,6 +70,7 @@ final class NodeReconciler {
     }
     long sid = zk.getSessionId();
     noteSession(sid);
+    long began = System.nanoTime();
     Duration timeout = core.config().operationTimeout();
     try {
       boolean create = createFirst;
@@ -92,7 +94,7 @@ final class NodeReconciler {
             continue; // someone's node after all: read it and decide
           }
           ZkOps.await(watch, timeout);
-          done(reg, NodeAction.CREATE, sid, 0);
+          done(reg, NodeAction.CREATE, sid, 0, began);
           return Outcome.OK;
         }
         if (watch == null) {
@@ -121,7 +123,7 @@ final class NodeReconciler {
           continue; // changed under us: read again
         }
         ZkOps.await(watch, timeout);
-        done(reg, action, sid, owner);
+        done(reg, action, sid, owner, began);
         return Outcome.OK;
       }
       return Outcome.of(KeeperException.create(Code.OPERATIONTIMEOUT, reg.path));
@@ -142,7 +144,8 @@ final class NodeReconciler {
   @Nullable List<RegistrationImpl> pipelined(ZooKeeper zk, long sid, List<RegistrationImpl> regs) {
     noteSession(sid);
     Duration timeout = core.config().operationTimeout();
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long began = System.nanoTime();
+    long deadline = began + timeout.toNanos();
     List<CompletableFuture<Void>> watches = new ArrayList<>();
     List<CompletableFuture<ZkOps.NodeData>> reads = new ArrayList<>(regs.size());
     for (RegistrationImpl reg : regs) {
@@ -189,7 +192,7 @@ final class NodeReconciler {
           again.add(w.reg());
           continue;
         }
-        done(w.reg(), w.action(), sid, w.oldOwner());
+        done(w.reg(), w.action(), sid, w.oldOwner(), began);
       }
     } catch (KeeperException e) {
       if (ZkOps.isConnectionProblem(e)) {
@@ -215,7 +218,8 @@ final class NodeReconciler {
    */
   Batch createAll(ZooKeeper zk, long sid, List<RegistrationImpl> regs) {
     noteSession(sid);
-    long deadline = System.nanoTime() + core.config().operationTimeout().toNanos();
+    long began = System.nanoTime();
+    long deadline = began + core.config().operationTimeout().toNanos();
     List<RegistrationImpl> again = new ArrayList<>();
     List<RegistrationImpl> retry = new ArrayList<>();
     List<RegistrationImpl> todo = regs;
@@ -232,7 +236,7 @@ final class NodeReconciler {
         try {
           ZkOps.await(creates.get(i), remaining(deadline));
           ZkOps.await(watches.get(i), remaining(deadline));
-          done(reg, NodeAction.CREATE, sid, 0);
+          done(reg, NodeAction.CREATE, sid, 0, began);
         } catch (KeeperException.NoNodeException e) {
           orphans.add(reg);
         } catch (KeeperException e) {
@@ -277,20 +281,36 @@ final class NodeReconciler {
     }
   }
 
-  /** Records that the node is right on {@code sid}, and tells listeners what was done. */
-  private void done(RegistrationImpl reg, NodeAction action, long sid, long oldOwner) {
-    boolean recreated = reg.everCreated;
+  /**
+   * Records that the node is right on {@code sid}, and tells listeners what was done: the
+   * first time, that the registration is made (NEW, however the node came to be right);
+   * later, a node created again on another session than the one it was last right on went
+   * with that session, and one created again on the same session was deleted from outside.
+   *
+   * @param began when this attempt started, for a loss that no event announced
+   */
+  private void done(RegistrationImpl reg, NodeAction action, long sid, long oldOwner, long began) {
+    boolean first = !reg.everCreated;
+    long lastSession = reg.session;
+    long since = first ? reg.startedNanos : reg.lostSinceNanos != 0 ? reg.lostSinceNanos : began;
+    Duration took = Duration.ofNanos(System.nanoTime() - since);
     reg.everCreated = true;
     reg.session = sid;
-    if (action == NodeAction.CREATE) {
-      if (recreated) {
-        log.info("re-created {} on session 0x{}", reg.path, Long.toHexString(sid));
-      }
-      core.events().registered(reg.instance, recreated);
-    } else if (action == NodeAction.REPLACE) {
+    reg.lostSinceNanos = 0;
+    if (action == NodeAction.REPLACE) {
       log.info("replaced {} left by our earlier session 0x{} on session 0x{}", reg.path,
           Long.toHexString(oldOwner), Long.toHexString(sid));
       core.events().staleNodeReplaced(reg.instance, oldOwner);
+    }
+    if (first) {
+      if (reg.announce()) {
+        core.events().registered(reg.instance, RegisterReason.NEW, took);
+      }
+    } else if (action == NodeAction.CREATE) {
+      RegisterReason reason = lastSession != sid ? RegisterReason.SESSION_EXPIRED : RegisterReason.NODE_DELETED;
+      log.info("re-created {} on session 0x{} ({})", reg.path, Long.toHexString(sid),
+          reason.name().toLowerCase().replace('_', ' '));
+      core.events().registered(reg.instance, reason, took);
     }
   }
 

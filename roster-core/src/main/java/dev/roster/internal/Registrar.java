@@ -64,10 +64,11 @@ final class Registrar {
   }
 
   Registration register(ServiceInstance instance) {
+    long started = System.nanoTime();
     instance.validate();
     byte[] data = core.encode(instance);
     String path = core.instancePath(instance.service(), instance.id());
-    RegistrationImpl reg = new RegistrationImpl(this, instance, data, path);
+    RegistrationImpl reg = new RegistrationImpl(this, instance, data, path, started);
     if (byPath.putIfAbsent(path, reg) != null) {
       throw new IllegalStateException("instance " + instance.service() + "/" + instance.id()
           + " is already registered by this Roster; use Registration.update(...) to change it");
@@ -103,6 +104,7 @@ final class Registrar {
    * operation timeout passes.
    */
   List<Registration> registerAll(List<ServiceInstance> instances) {
+    long started = System.nanoTime();
     List<RegistrationImpl> regs = new ArrayList<>(instances.size());
     Set<String> paths = new HashSet<>();
     for (int i = 0; i < instances.size(); i++) {
@@ -120,7 +122,7 @@ final class Registrar {
         throw new IllegalArgumentException("instance " + i + " of the batch: " + Validation.quote(instance.service()
             + "/" + instance.id()) + " appears more than once; each instance is registered once");
       }
-      regs.add(new RegistrationImpl(this, instance, data, path));
+      regs.add(new RegistrationImpl(this, instance, data, path, started));
     }
     for (int i = 0; i < regs.size(); i++) {
       RegistrationImpl reg = regs.get(i);
@@ -279,6 +281,12 @@ final class Registrar {
    * sessions expired together (a partition heals, a quorum returns) do not all write at once.
    */
   void onConnected() {
+    long now = System.nanoTime();
+    for (RegistrationImpl reg : byPath.values()) {
+      if (reg.lostSinceNanos == 0) {
+        reg.lostSinceNanos = now; // a node found missing now was gone since at least then
+      }
+    }
     ZooKeeper zk = core.zooKeeperOrNull();
     long sid = zk == null ? 0 : zk.getSessionId();
     boolean newSession = sid != 0 && reconciledSession != 0 && sid != reconciledSession;
@@ -412,14 +420,20 @@ final class Registrar {
     if (zk != null && reg.watchSession == zk.getSessionId()) {
       ZkOps.removeWatch(zk, reg.path, reg);
     }
-    if (byPath.containsKey(reg.path)) {
-      return; // registered again meanwhile; the new registration owns the node
-    }
-    // Also when the node was never known to be created: register() may have given up while
+    // Not when registered again meanwhile: the new registration owns the node. Otherwise
+    // also when the node was never known to be created: register() may have given up while
     // the create was in flight.
-    if (!deleteIfOurs(reg.path)) {
+    if (!byPath.containsKey(reg.path) && !deleteIfOurs(reg.path)) {
       pendingDeletes.add(reg.path);
       scheduleRetry();
+    }
+    retire(reg);
+  }
+
+  /** Tells listeners a registration was let go, once, if they were told it was made. Any thread. */
+  void retire(RegistrationImpl reg) {
+    if (reg.retire()) {
+      core.events().deregistered(reg.instance);
     }
   }
 
@@ -430,17 +444,21 @@ final class Registrar {
    * session ends after it and takes its node along.
    */
   void closeAll(Duration timeout) {
-    for (RegistrationImpl reg : List.copyOf(byPath.values())) {
+    List<RegistrationImpl> closing = List.copyOf(byPath.values());
+    for (RegistrationImpl reg : closing) {
       reg.open = false;
       byPath.remove(reg.path, reg);
     }
     try {
       ContextCall.run(ctx, timeout, "finish the registrations in flight", () -> {
         pendingDeletes.clear();
+        // After the creates in flight, so that a registration made meanwhile is let go too.
+        closing.forEach(this::retire);
         return null;
       });
     } catch (RosterException e) {
       log.debug("closing with registrar work still in flight: {}", e.getMessage());
+      closing.forEach(this::retire);
     }
   }
 }

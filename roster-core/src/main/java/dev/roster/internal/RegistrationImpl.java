@@ -31,13 +31,45 @@ final class RegistrationImpl implements Registration, Watcher {
   long conflictOwner; // guarded by this
   /** The zxid of our own latest setData, so its watch event is not checked again. */
   volatile long writtenZxid;
+  /** When register() was called ({@link System#nanoTime}), for the first registered event. */
+  final long startedNanos;
+  /**
+   * When this Roster noticed the node needed making again (a deletion event, a reconnect),
+   * 0 while it is known right; for the registered event's duration. Context only.
+   */
+  long lostSinceNanos;
+  // Guarded by this: the registered(NEW) event was queued, the deregistered one was.
+  private boolean announced;
+  private boolean retired;
 
-  RegistrationImpl(Registrar registrar, ServiceInstance instance, byte[] data, String path) {
+  RegistrationImpl(Registrar registrar, ServiceInstance instance, byte[] data, String path, long startedNanos) {
     this.registrar = registrar;
     this.core = registrar.core;
     this.instance = instance;
     this.data = data;
     this.path = path;
+    this.startedNanos = startedNanos;
+  }
+
+  /**
+   * True once, the first time the node is made, unless the registration was already let go:
+   * then it must not be counted as held.
+   */
+  synchronized boolean announce() {
+    if (announced || retired) {
+      return false;
+    }
+    announced = true;
+    return true;
+  }
+
+  /** True once, when a registration that was announced is let go; never for one that was not. */
+  synchronized boolean retire() {
+    if (retired) {
+      return false;
+    }
+    retired = true;
+    return announced;
   }
 
   @Override
@@ -99,6 +131,7 @@ final class RegistrationImpl implements Registration, Watcher {
     open = false;
     registrar.forget(this);
     if (core.isClosed()) {
+      registrar.retire(this); // unless Roster.close() already did
       return; // the session has ended, and the node with it
     }
     try {
@@ -108,6 +141,7 @@ final class RegistrationImpl implements Registration, Watcher {
       });
     } catch (RosterException e) {
       log.debug("deregistering {} continues in the background", path);
+      registrar.retire(this); // the deletion is owed; the event need not wait for it
     }
   }
 
@@ -121,7 +155,11 @@ final class RegistrationImpl implements Registration, Watcher {
     if (type != Event.EventType.NodeDeleted && type != Event.EventType.NodeDataChanged) {
       return;
     }
+    long noticed = System.nanoTime();
     registrar.ctx.execute(() -> {
+      if (type == Event.EventType.NodeDeleted && lostSinceNanos == 0) {
+        lostSinceNanos = noticed;
+      }
       if (!open || !core.isConnected()) {
         return;
       }

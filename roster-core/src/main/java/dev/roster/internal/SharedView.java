@@ -295,6 +295,11 @@ final class SharedView {
       skippedCount = skipped.size();
     }
     publish(added, removed, updated);
+    if (node != null && (!added.isEmpty() || !updated.isEmpty())) {
+      // Queued after the listeners' change, so it measures until they were told; the mtime
+      // came with the read, so this costs ZooKeeper nothing.
+      core.events().changePropagatedSince(service, node.stat().getMtime());
+    }
   }
 
   /** Decodes one node into {@code into}, recording what changed against the current entries. */
@@ -309,7 +314,7 @@ final class SharedView {
       String before = skipped.get(child);
       if (!reason.equals(before)) {
         log.warn("skipping {}/{}: {}", path, child, reason);
-        core.events().nodeSkipped(service, path + "/" + child, reason);
+        core.events().nodeSkipped(service, path + "/" + child, core.config().codec().name(), reason);
       }
       skippedInto.put(child, reason);
       into.remove(child);
