@@ -54,10 +54,20 @@ class RegisterAllIT {
     for (int i = 0; i < 600; i++) {
       batch.add(instance("bulk-" + (i % 3), "b" + i));
     }
-    try (Roster roster = Roster.builder().connectString(zk.connectString()).build()) {
+    java.util.concurrent.atomic.AtomicInteger made = new java.util.concurrent.atomic.AtomicInteger();
+    RosterEventListener counter = new RosterEventListener() {
+      @Override
+      public void registered(ServiceInstance instance, RegisterReason reason, Duration took) {
+        if (reason == RegisterReason.NEW) {
+          made.incrementAndGet();
+        }
+      }
+    };
+    try (Roster roster = Roster.builder().connectString(zk.connectString()).eventListener(counter).build()) {
       Zk.awaitConnected(roster, Duration.ofSeconds(10));
       zk.server().resetRequestCounts();
       List<Registration> regs = roster.registerAll(batch);
+      await().atMost(Duration.ofSeconds(5)).until(() -> made.get() == 600);
 
       assertThat(regs).extracting(Registration::instance).containsExactlyElementsOf(batch);
       assertThat(regs).allMatch(Registration::isRegistered);
