@@ -54,32 +54,63 @@ public final class ViewHeapBench {
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
-      child(args[1], args[2], Integer.parseInt(args[3]));
+      child(args[1], args[2], args[3], Integer.parseInt(args[4]));
       return;
     }
-    int instances = 50_000;
+    List<Integer> counts = List.of(50_000);
     int runs = 5;
+    java.nio.file.Path charts = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--instances" -> instances = Integer.parseInt(args[++i]);
+        case "--instances" -> counts = java.util.Arrays.stream(args[++i].split(",")).map(String::trim)
+            .map(Integer::parseInt).toList();
         case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--charts" -> charts = java.nio.file.Path.of(args[++i]);
+        case "--quick" -> {
+          counts = List.of(10_000);
+          runs = 2;
+        }
         default -> {
-          System.out.println("usage: ViewHeapBench [--instances 50000] [--runs 5]");
+          System.out.println("usage: ViewHeapBench [--instances 50000 | 1000,10000,100000] [--runs 5] [--charts DIR]"
+              + " [--quick (10,000 instances, 2 runs)]");
           System.exit(args[i].equals("--help") ? 0 : 2);
         }
       }
     }
+    List<String> series = List.of("Roster", "Roster, after a full re-read", "Curator ServiceCache");
+    Map<String, double[]> perInstance = new java.util.LinkedHashMap<>();
+    for (String name : series) {
+      perInstance.put(name, new double[counts.size()]);
+    }
     try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.builder().tickTime(Duration.ofMillis(100))
         .maxSessionTimeout(Duration.ofSeconds(30)).start()) {
-      write(zk.connectString(), instances);
+      for (int c = 0; c < counts.size(); c++) {
+        long[] medians = measure(zk, counts.get(c), runs);
+        for (int k = 0; k < series.size(); k++) {
+          perInstance.get(series.get(k))[c] = medians[k];
+        }
+      }
+    }
+    if (charts != null) {
+      Charts.lines(charts.resolve("heap-per-instance.png"), "Retained heap per cached instance (median of " + runs
+              + " fresh JVMs)", "instances cached (log scale)", "bytes per instance",
+          counts.stream().mapToDouble(Integer::doubleValue).toArray(), perInstance, true, false);
+    }
+  }
+
+  /** One count's runs, printed; returns the medians for Roster, Roster after a re-read, and Curator. */
+  private static long[] measure(EmbeddedZooKeeper zk, int instances, int runs) throws Exception {
+    String service = SERVICE + "-" + instances;
+    {
+      write(zk.connectString(), service, instances);
       List<Long> roster = new ArrayList<>();
       List<Long> rosterAfter = new ArrayList<>();
       List<Long> curator = new ArrayList<>();
       for (int run = 0; run < runs; run++) {
-        String[] r = spawn("roster", zk.connectString(), instances);
+        String[] r = spawn("roster", zk.connectString(), service, instances);
         roster.add(Long.parseLong(r[0]));
         rosterAfter.add(Long.parseLong(r[1]));
-        curator.add(Long.parseLong(spawn("curator", zk.connectString(), instances)[0]));
+        curator.add(Long.parseLong(spawn("curator", zk.connectString(), service, instances)[0]));
         System.out.printf(Locale.ROOT, "run %d: Roster %d B (after a full re-read %d B), Curator %d B per instance%n",
             run + 1, roster.get(run), rosterAfter.get(run), curator.get(run));
       }
@@ -88,7 +119,8 @@ public final class ViewHeapBench {
       line("Roster ServiceView", roster);
       line("Roster, after a full re-read", rosterAfter);
       line("Curator ServiceCache", curator);
-      System.out.printf(Locale.ROOT, "Roster / Curator: %.2fx%n", (double) median(roster) / median(curator));
+      System.out.printf(Locale.ROOT, "Roster / Curator: %.2fx%n%n", (double) median(roster) / median(curator));
+      return new long[] {median(roster), median(rosterAfter), median(curator)};
     }
   }
 
@@ -106,10 +138,13 @@ public final class ViewHeapBench {
     return sorted.get(sorted.size() / 2);
   }
 
-  private static String[] spawn(String which, String connect, int instances) throws Exception {
+  private static String[] spawn(String which, String connect, String service, int instances) throws Exception {
+    // 100,000 children make a getChildren answer of about 2 MB, past ZooKeeper's default 1 MB
+    // jute.maxbuffer; both libraries get the same larger limit, so both can read them.
     Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Xmx2g",
+        "-Djute.maxbuffer=" + (16 << 20),
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
-        ViewHeapBench.class.getName(), "--child", which, connect, Integer.toString(instances))
+        ViewHeapBench.class.getName(), "--child", which, connect, service, Integer.toString(instances))
         .redirectErrorStream(true).start();
     String result = null;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -126,7 +161,7 @@ public final class ViewHeapBench {
     return result.split(" ");
   }
 
-  private static void child(String which, String connect, int instances) throws Exception {
+  private static void child(String which, String connect, String service, int instances) throws Exception {
     long before = used();
     if (which.equals("roster")) {
       AtomicInteger fullReads = new AtomicInteger();
@@ -141,7 +176,7 @@ public final class ViewHeapBench {
       try (FaultProxy proxy = FaultProxy.start(connect);
           Roster roster = Roster.builder().connectString(proxy.connectString()).codec(InstanceCodec.curator())
               .sessionTimeout(Duration.ofSeconds(20)).eventListener(reads).build()) {
-        ServiceView view = roster.watch(SERVICE);
+        ServiceView view = roster.watch(service);
         view.whenReady().get(5, TimeUnit.MINUTES);
         check(view.instances().size(), instances);
         long loaded = (used() - before) / instances;
@@ -164,7 +199,7 @@ public final class ViewHeapBench {
             .basePath("/services").serializer(new JsonInstanceSerializer<>(Map.class)).build();
         discovery.start();
         @SuppressWarnings("rawtypes")
-        ServiceCache<Map> cache = discovery.serviceCacheBuilder().name(SERVICE).build();
+        ServiceCache<Map> cache = discovery.serviceCacheBuilder().name(service).build();
         cache.start();
         waitFor(() -> cache.getInstances().size() == instances);
         System.out.println("RESULT " + (used() - before) / instances);
@@ -200,7 +235,7 @@ public final class ViewHeapBench {
   }
 
   /** N instances of one service, pipelined, as another tool would write them. */
-  private static void write(String connect, int instances) throws Exception {
+  private static void write(String connect, String service, int instances) throws Exception {
     CountDownLatch connected = new CountDownLatch(1);
     ZooKeeper zk = new ZooKeeper(connect, 30_000, e -> {
       if (e.getState() == KeeperState.SyncConnected) {
@@ -211,18 +246,20 @@ public final class ViewHeapBench {
       if (!connected.await(30, TimeUnit.SECONDS)) {
         throw new IllegalStateException("no connection to " + connect);
       }
-      zk.create("/services", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
-      zk.create("/services/" + SERVICE, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+      if (zk.exists("/services", false) == null) {
+        zk.create("/services", new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+      }
+      zk.create("/services/" + service, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
       Semaphore inFlight = new Semaphore(2_000);
       for (int i = 0; i < instances; i++) {
         String id = "instance-" + i;
-        byte[] data = ("{\"name\":\"" + SERVICE + "\",\"id\":\"" + id + "\",\"address\":\"10.0." + (i / 250) + "."
+        byte[] data = ("{\"name\":\"" + service + "\",\"id\":\"" + id + "\",\"address\":\"10.0." + (i / 250) + "."
             + (i % 250) + "\",\"port\":8080,\"sslPort\":null,\"payload\":{\"zone\":\"eu-west-1a\",\"weight\":100,"
             + "\"status\":\"UP\",\"metadata\":{\"version\":\"1.4.2\",\"team\":\"billing\"}},"
             + "\"registrationTimeUTC\":1700000000000,\"serviceType\":\"DYNAMIC\",\"uriSpec\":null,\"enabled\":true}")
             .getBytes(StandardCharsets.UTF_8);
         inFlight.acquire();
-        zk.create("/services/" + SERVICE + "/" + id, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT,
+        zk.create("/services/" + service + "/" + id, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT,
             (rc, path, ctx, name) -> inFlight.release(), null);
       }
       if (!inFlight.tryAcquire(2_000, 5, TimeUnit.MINUTES)) {
