@@ -1,11 +1,17 @@
 package dev.roster.bench;
 
+import static dev.roster.bench.BenchSupport.BASE;
+import static dev.roster.bench.BenchSupport.curatorInstances;
+import static dev.roster.bench.BenchSupport.id;
+import static dev.roster.bench.BenchSupport.median;
+import static dev.roster.bench.BenchSupport.percentile;
+import static dev.roster.bench.BenchSupport.version;
+import static dev.roster.bench.BenchSupport.withoutPings;
+
 import dev.roster.Registration;
 import dev.roster.Roster;
 import dev.roster.codec.InstanceCodec;
 import dev.roster.embedded.EmbeddedZooKeeper;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,7 +19,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +32,6 @@ import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Version;
-import org.apache.zookeeper.Watcher.Event.KeeperState;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 
@@ -55,9 +59,7 @@ import org.apache.zookeeper.ZooKeeper;
  * breakdown if any fell into a loop.
  */
 public final class RegistrationBench {
-  private static final String BASE = "/services";
   private static final Duration SESSION_TIMEOUT = Duration.ofSeconds(30);
-  private static final String PING = "ping";
 
   private final EmbeddedZooKeeper server;
   private final ZooKeeper admin;
@@ -169,8 +171,7 @@ public final class RegistrationBench {
     public Rep run(String service, int n) throws Exception {
       List<dev.roster.ServiceInstance> instances = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        instances.add(dev.roster.ServiceInstance.builder(service).id(id(i)).address(address(i)).port(8080)
-            .zone(zone(i)).weight(weight(i)).build());
+        instances.add(BenchSupport.rosterInstance(service, i));
       }
       prepareParent(service);
       try (Roster roster = Roster.builder().connectString(server.connectString())
@@ -192,8 +193,7 @@ public final class RegistrationBench {
     public Rep run(String service, int n) throws Exception {
       List<dev.roster.ServiceInstance> instances = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        instances.add(dev.roster.ServiceInstance.builder(service).id(id(i)).address(address(i)).port(8080)
-            .zone(zone(i)).weight(weight(i)).build());
+        instances.add(BenchSupport.rosterInstance(service, i));
       }
       prepareParent(service);
       try (Roster roster = Roster.builder().connectString(server.connectString())
@@ -364,21 +364,7 @@ public final class RegistrationBench {
 
   /** The server's request counts once they have not moved (pings aside) for 100 ms, or after 3 s. */
   private Map<String, Long> quietCounts() throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
-    Map<String, Long> last = server.requestCounts();
-    while (System.nanoTime() < deadline) {
-      Thread.sleep(100); // outside any timed loop: waiting for traffic that may or may not come
-      Map<String, Long> now = server.requestCounts();
-      if (withoutPings(now) == withoutPings(last)) {
-        return now;
-      }
-      last = now;
-    }
-    return last;
-  }
-
-  private static long withoutPings(Map<String, Long> counts) {
-    return counts.entrySet().stream().filter(e -> !e.getKey().equals(PING)).mapToLong(Map.Entry::getValue).sum();
+    return BenchSupport.quiet(server::requestCounts);
   }
 
   private void prepareParent(String service) throws Exception {
@@ -388,11 +374,7 @@ public final class RegistrationBench {
   }
 
   private void createIfMissing(String path, CreateMode mode) throws Exception {
-    try {
-      admin.create(path, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, mode);
-    } catch (KeeperException.NodeExistsException e) {
-      // made by a library or an earlier repetition
-    }
+    BenchSupport.createIfMissing(admin, path, mode);
   }
 
   /**
@@ -412,59 +394,8 @@ public final class RegistrationBench {
     }
   }
 
-  @SuppressWarnings("rawtypes")
-  private static List<ServiceInstance<Map>> curatorInstances(String service, int n) throws Exception {
-    List<ServiceInstance<Map>> instances = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      instances.add(ServiceInstance.<Map>builder().name(service).id(id(i)).address(address(i)).port(8080)
-          .payload(Map.of("zone", zone(i), "weight", weight(i))).build());
-    }
-    return instances;
-  }
-
-  private static String id(int i) {
-    return String.format(Locale.ROOT, "i-%05d", i);
-  }
-
-  private static String address(int i) {
-    return "10.0." + (i / 250) + "." + (i % 250);
-  }
-
-  private static String zone(int i) {
-    return i % 3 == 0 ? "zone-a" : i % 3 == 1 ? "zone-b" : "zone-c";
-  }
-
-  private static int weight(int i) {
-    return 1 + (i % 5) * 25;
-  }
-
   private static ZooKeeper connect(String connectString) throws Exception {
-    CountDownLatch connected = new CountDownLatch(1);
-    ZooKeeper zk = new ZooKeeper(connectString, (int) SESSION_TIMEOUT.toMillis(), event -> {
-      if (event.getState() == KeeperState.SyncConnected) {
-        connected.countDown();
-      }
-    });
-    if (!connected.await(15, TimeUnit.SECONDS)) {
-      zk.close();
-      throw new IllegalStateException("ZooKeeper client did not connect to " + connectString + " in 15 s");
-    }
-    return zk;
-  }
-
-  /** The version Maven recorded in the jar; the shaded jar drops the manifests that would say it. */
-  private static String version(String groupId, String artifactId) {
-    String resource = "/META-INF/maven/" + groupId + "/" + artifactId + "/pom.properties";
-    try (InputStream in = RegistrationBench.class.getResourceAsStream(resource)) {
-      if (in == null) {
-        return "(unknown version)";
-      }
-      Properties properties = new Properties();
-      properties.load(in);
-      return properties.getProperty("version", "(unknown version)");
-    } catch (IOException e) {
-      return "(unknown version)";
-    }
+    return BenchSupport.connect(connectString, SESSION_TIMEOUT);
   }
 
   /** Prints one count's table; returns each contender's median µs per registration. */
@@ -502,15 +433,6 @@ public final class RegistrationBench {
             + "%.2fx the pipelined floor's time%n%n",
         medianMicros[1] / medianMicros[3], medianRequests[3] / medianRequests[1], medianMicros[3] / medianMicros[4]);
     return medianMicros;
-  }
-
-  private static double median(double[] sorted) {
-    int mid = sorted.length / 2;
-    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-  }
-
-  private static double percentile(long[] sorted, double p) {
-    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
   }
 
   /** The command line: {@code [--counts 1000,5000] [--reps 5] [--warmup 1] [--cold-parents] [--no-fsync] [--quick]}. */

@@ -282,6 +282,7 @@ final class SharedView {
     List<ServiceInstance> added = new ArrayList<>(1);
     List<ServiceInstance> removed = new ArrayList<>(1);
     List<ServiceInstance> updated = new ArrayList<>(1);
+    Entry before = entries.get(child);
     if (node == null) {
       Entry old = entries.remove(child);
       if (old != null) {
@@ -294,7 +295,10 @@ final class SharedView {
       apply(child, node, entries, skipped, added, removed, updated);
       skippedCount = skipped.size();
     }
-    publish(added, removed, updated);
+    Entry after = entries.get(child);
+    ServiceInstance leaving = before == null ? null : before.instance();
+    ServiceInstance arriving = after == null ? null : after.instance();
+    publish(added, removed, updated, leaving == arriving ? null : snapshot.replace(leaving, arriving, BY_ID));
     if (node != null && (!added.isEmpty() || !updated.isEmpty())) {
       // Queued after the listeners' change, so it measures until they were told; the mtime
       // came with the read, so this costs ZooKeeper nothing.
@@ -451,15 +455,24 @@ final class SharedView {
   }
 
   private void publish(List<ServiceInstance> added, List<ServiceInstance> removed, List<ServiceInstance> updated) {
+    publish(added, removed, updated, null);
+  }
+
+  /** @param next the new contents when the caller made them from the last ones, or null to build them */
+  private void publish(List<ServiceInstance> added, List<ServiceInstance> removed, List<ServiceInstance> updated,
+      @Nullable ViewContents next) {
     if (added.isEmpty() && removed.isEmpty() && updated.isEmpty()) {
       return;
     }
-    List<ServiceInstance> all = new ArrayList<>(entries.size());
-    for (Entry e : entries.values()) {
-      all.add(e.instance());
+    ViewContents s = next;
+    if (s == null) {
+      List<ServiceInstance> all = new ArrayList<>(entries.size());
+      for (Entry e : entries.values()) {
+        all.add(e.instance());
+      }
+      all.sort(BY_ID);
+      s = ViewContents.of(all);
     }
-    all.sort(BY_ID);
-    ViewContents s = ViewContents.of(all);
     snapshot = s;
     scheduleSnapshotWrite();
     ServiceChange change = new ServiceChange(service, sorted(added), sorted(removed), sorted(updated), s.all());
