@@ -38,6 +38,19 @@ final class Stats {
         max(values));
   }
 
+  /**
+   * The load averages over 1, 5 and 15 minutes: the machine is shared, and a figure taken
+   * while other work held the cores says so beside it.
+   */
+  static String load() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return "load average " + parts[0] + ", " + parts[1] + ", " + parts[2];
+    } catch (IOException e) {
+      return "load average unknown";
+    }
+  }
+
   /** Cores, CPU model and JVM, for the report's machine line. */
   static String machine() {
     String model = "unknown CPU";
