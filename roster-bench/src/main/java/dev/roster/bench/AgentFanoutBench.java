@@ -27,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * ./mvnw -B -q -ntp -pl roster-bench -am package -DskipTests
  * java -cp roster-bench/target/benchmarks.jar dev.roster.bench.AgentFanoutBench --queries 1000 --streams 1000 --changes 10
  * }</pre>
+ *
+ * <p>{@code --no-fsync} stops ZooKeeper syncing its log, so that a shared disk's stalls stay
+ * out of the change's own time; {@code --agent-jvm OPTION} passes an option to the agent's JVM
+ * (such as {@code -XX:StartFlightRecording=filename=agent.jfr,settings=profile}).
  */
 public final class AgentFanoutBench {
   private static final String SERVICE = "fanout";
@@ -49,6 +53,7 @@ public final class AgentFanoutBench {
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--instances" -> instances = Integer.parseInt(args[++i]);
         case "--agent-jvm" -> agentJvm.add(args[++i]);
+        case "--no-fsync" -> System.setProperty("zookeeper.forceSync", "no");
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -76,6 +81,8 @@ public final class AgentFanoutBench {
         List<Double> s50 = new ArrayList<>();
         List<Double> s99 = new ArrayList<>();
         List<Double> sMax = new ArrayList<>();
+        List<Double> call = new ArrayList<>();
+        List<Double> agentCpuMs = new ArrayList<>();
         Registration extra = null;
         for (int c = -warmup; c < changes; c++) {
           long index = Long.parseLong(HTTP.send(HttpRequest.newBuilder(service).build(),
@@ -111,6 +118,8 @@ public final class AgentFanoutBench {
           if (c < 0) {
             continue;
           }
+          call.add((double) TimeUnit.NANOSECONDS.toMicros(changed - start));
+          agentCpuMs.add((double) agentCpu);
           q50.add((double) Stats.percentile(queryMicros, 50));
           q99.add((double) Stats.percentile(queryMicros, 99));
           qMax.add((double) queryMicros[queryMicros.length - 1]);
@@ -128,6 +137,9 @@ public final class AgentFanoutBench {
         System.out.println("|---|---|---|---|");
         System.out.printf(Locale.ROOT, "| %d blocking queries | %s | %s | %s |%n", queries, ms(q50), ms(q99), ms(qMax));
         System.out.printf(Locale.ROOT, "| %d event streams | %s | %s | %s |%n", streams, ms(s50), ms(s99), ms(sMax));
+        System.out.printf(Locale.ROOT, "%nthe change call itself (a ZooKeeper write%s): %s ms; agent CPU per change: %s ms%n",
+            "no".equals(System.getProperty("zookeeper.forceSync")) ? ", not synced" : ", synced to disk",
+            ms(call), Stats.spread(agentCpuMs, "%.0f"));
         if (extra != null) {
           extra.close();
         }
