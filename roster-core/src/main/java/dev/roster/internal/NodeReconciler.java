@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two paths share that decision. {@link #ensure} handles one registration: when the node
  * is most likely missing (a new registration, a node deleted from outside) it creates first,
- * with the self-healing watch sent in the same round trip, since a successful create proves
+ * with the self-healing watch sent behind it in the same round trip, since a successful create proves
  * the node is ours (two requests, one round trip); otherwise it reads, decides and acts. {@link #pipelined} handles many at
  * once after a reconnect: every watch and read is sent before the first answer is awaited,
  * then every write.
@@ -78,12 +78,17 @@ final class NodeReconciler {
       for (int attempt = 0; attempt < 8; attempt++) {
         if (create) {
           create = false;
+          CompletableFuture<String> created = ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL);
           if (watch == null) {
-            // Sent first, pipelined with the create: the server answers it before the create
-            // (which waits for its transaction log), so both cost one round trip.
+            // Pipelined right behind the create, so both cost one round trip. Behind it, not
+            // before: the server passes every request of a session through its processor
+            // threads in order, and a watch sent first delays the create by its own passage
+            // (measured on one embedded server: 525 µs a registration watch-first, 460 µs
+            // create-first, 438 µs for a create alone). The price is a window of one server
+            // hand-off in which another client deleting the node it has just seen appear
+            // would go unnoticed until the next reconnect's reconciliation.
             watch = watch(zk, reg, sid);
           }
-          CompletableFuture<String> created = ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL);
           try {
             ZkOps.await(created, timeout);
           } catch (KeeperException.NoNodeException e) {
@@ -157,6 +162,7 @@ final class NodeReconciler {
     List<RegistrationImpl> again = new ArrayList<>();
     List<CompletableFuture<Written>> writes = new ArrayList<>();
     try {
+      awaitAll(watches, reads, deadline);
       for (CompletableFuture<Void> w : watches) {
         ZkOps.await(w, remaining(deadline));
       }
@@ -182,6 +188,7 @@ final class NodeReconciler {
           writes.add(write.handle((r, err) -> new Written(reg, action, owner, err)));
         }
       }
+      awaitAll(writes, List.of(), deadline);
       for (CompletableFuture<Written> f : writes) {
         Written w = ZkOps.await(f, remaining(deadline));
         if (w.error() != null) {
@@ -227,10 +234,13 @@ final class NodeReconciler {
       List<CompletableFuture<Void>> watches = new ArrayList<>(todo.size());
       List<CompletableFuture<String>> creates = new ArrayList<>(todo.size());
       for (RegistrationImpl reg : todo) {
-        watches.add(watch(zk, reg, sid));
         creates.add(ZkOps.create(zk, reg.path, reg.data, CreateMode.EPHEMERAL));
       }
+      for (RegistrationImpl reg : todo) {
+        watches.add(watch(zk, reg, sid));
+      }
       List<RegistrationImpl> orphans = new ArrayList<>();
+      awaitAll(creates, watches, deadline);
       for (int i = 0; i < todo.size(); i++) {
         RegistrationImpl reg = todo.get(i);
         try {
@@ -256,6 +266,23 @@ final class NodeReconciler {
       todo = orphans;
     }
     return new Batch(again, retry);
+  }
+
+  /**
+   * Waits for two lists of pipelined requests at once, so their answers are then read
+   * without a wait each. Running out of time is left to the reads that follow: each of those
+   * still pending then fails at once with a timeout, and is retried like a connection loss.
+   */
+  private static void awaitAll(List<? extends CompletableFuture<?>> some, List<? extends CompletableFuture<?>> more,
+      long deadline) {
+    List<CompletableFuture<?>> all = new ArrayList<>(some.size() + more.size());
+    all.addAll(some);
+    all.addAll(more);
+    try {
+      ZkOps.awaitAll(all, remaining(deadline));
+    } catch (KeeperException e) {
+      // see above
+    }
   }
 
   /** Creates every directory above these registrations' nodes, pipelined, as containers. */

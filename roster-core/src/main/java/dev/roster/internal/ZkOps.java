@@ -51,6 +51,28 @@ public final class ZkOps {
     }
   }
 
+  /**
+   * Waits up to {@code timeout} until every one of {@code futures} is done, however it ended,
+   * so that reading their answers afterwards never blocks. For pipelined requests: waiting on
+   * each in turn would park and wake the waiting thread once per answer, and those thousands
+   * of hand-offs, not ZooKeeper, are then what a batch costs.
+   */
+  public static void awaitAll(List<? extends CompletableFuture<?>> futures, Duration timeout) throws KeeperException {
+    if (futures.isEmpty()) {
+      return;
+    }
+    try {
+      CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw KeeperException.create(Code.OPERATIONTIMEOUT);
+    } catch (TimeoutException e) {
+      throw KeeperException.create(Code.OPERATIONTIMEOUT);
+    } catch (ExecutionException e) {
+      // Some failed; each future says how when it is read.
+    }
+  }
+
   /** Reads a node; completes with {@code null} if it does not exist. */
   public static CompletableFuture<NodeData> getData(ZooKeeper zk, String path) {
     CompletableFuture<NodeData> f = new CompletableFuture<>();
