@@ -77,6 +77,8 @@ final class Charts {
     chart.getStyler().setXAxisLogarithmic(logX);
     chart.getStyler().setYAxisLogarithmic(logY);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    chart.getStyler().setXAxisDecimalPattern("#,##0");
+    chart.getStyler().setYAxisDecimalPattern("#,##0.#");
     int other = 0;
     for (Map.Entry<String, double[]> s : series.entrySet()) {
       if (s.getValue().length != xs.length) {
@@ -104,6 +106,11 @@ final class Charts {
     chart.getStyler().setXAxisLogarithmic(true);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    chart.getStyler().setYAxisMin(0.0);
+    chart.getStyler().setYAxisMax(100.0);
+    chart.getStyler().setYAxisDecimalPattern("0");
+    chart.getStyler().setYAxisTickMarkSpacingHint(60);
+    chart.getStyler().setXAxisDecimalPattern("#,##0.#");
     int other = 0;
     for (Map.Entry<String, long[]> s : samplesNanos.entrySet()) {
       long[] sorted = s.getValue().clone();

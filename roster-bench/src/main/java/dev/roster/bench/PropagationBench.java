@@ -285,6 +285,17 @@ public final class PropagationBench {
       load.append(String.format(Locale.ROOT, " %.2f (%s) |", per, ops));
     }
     loadSummary.add(load.toString());
+    if (options.charts != null) {
+      Map<String, long[]> adds = new LinkedHashMap<>();
+      for (Contender c : contenders) {
+        adds.put(c.name.equals("Roster") || c.name.equals("Curator") ? c.name : "ZooKeeper floor",
+            c.samples.get("add").stream().mapToLong(s -> s[0]).toArray());
+      }
+      Charts.distributions(options.charts.resolve("propagation-add-" + baseline + "-registered-" + watchers
+              + "-watchers.png"),
+          String.format(Locale.ROOT, "An add, from the register call until all %d watchers see it (%,d registered)",
+              watchers, baseline), adds);
+    }
     System.out.printf(Locale.ROOT, "Roster / Curator from the call, add: p50 %.2fx, p99 %.2fx, max %.2fx; "
             + "load average now %.1f%n%n", byKind.get("add")[0][0] / byKind.get("add")[1][0],
         byKind.get("add")[0][1] / byKind.get("add")[1][1], byKind.get("add")[0][2] / byKind.get("add")[1][2],
@@ -307,6 +318,7 @@ public final class PropagationBench {
     int flapWatchers = 10;
     boolean propagation = true;
     boolean flaps = true;
+    java.nio.file.Path charts; // null: no charts
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -318,6 +330,7 @@ public final class PropagationBench {
           case "--sessions" -> o.sessions = Integer.parseInt(value(args, ++i));
           case "--warmup" -> o.warmup = Integer.parseInt(value(args, ++i));
           case "--blips" -> o.blips = Integer.parseInt(value(args, ++i));
+          case "--charts" -> o.charts = java.nio.file.Path.of(value(args, ++i));
           case "--only" -> {
             String job = value(args, ++i);
             o.propagation = job.equals("propagation");
@@ -337,7 +350,7 @@ public final class PropagationBench {
           }
           case "--help", "-h" -> {
             System.out.println("usage: PropagationBench [--baselines 0,1000] [--watchers 1,10,100] [--changes 200] "
-                + "[--sessions 20] [--warmup 10] [--blips 5] [--only propagation|flaps] [--quick]");
+                + "[--sessions 20] [--warmup 10] [--blips 5] [--only propagation|flaps] [--charts DIR] [--quick]");
             System.exit(0);
           }
           default -> throw new IllegalArgumentException("unknown option " + args[i] + "; try --help");
