@@ -32,6 +32,7 @@ import picocli.CommandLine.ParameterException;
         "  roster status                               # members, roles, counts",
         "  roster deregister payments p1               # only if no live session owns it",
         "  roster watch servers --codec raw --base-path /",
+        "  ./roster bench --quick                      # from a checkout: the benchmarks, see BENCHMARKS.md",
         "",
         "Run `roster COMMAND --help` for each command's options."
     })
