@@ -26,12 +26,30 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class Charts {
   private static final int WIDTH = 900;
   private static final int HEIGHT = 500;
-  private static final Color ROSTER = new Color(0x1F6FEB);
-  private static final Color CURATOR = new Color(0xD1242F);
-  private static final Color FLOOR = new Color(0x8C959F);
-  private static final Color FLOOR_LIGHT = new Color(0xC9CED4);
-  private static final Color[] OTHERS = {
-      new Color(0x1A7F37), new Color(0x8250DF), new Color(0xBF8700), new Color(0x0550AE), new Color(0xCF222E)};
+  /** Curator in reds, floors in greys, Roster's series in blues first, then other hues (no red). */
+  private static final Color[] CURATOR = {new Color(0xD1242F), new Color(0x82071E), new Color(0xFF8182)};
+  private static final Color[] FLOOR = {new Color(0x8C959F), new Color(0xC9CED4), new Color(0x57606A)};
+  private static final Color[] ROSTER = {
+      new Color(0x1F6FEB), new Color(0x1A7F37), new Color(0x8250DF), new Color(0xBF8700), new Color(0x0A3069),
+      new Color(0x4AC26B), new Color(0xBC4C00), new Color(0x54AEFF), new Color(0x953800), new Color(0x24292F)};
+
+  /** Hands out each series' colour by what it is, in order, so a chart's colours never clash. */
+  private static final class Palette {
+    private int curator;
+    private int floor;
+    private int roster;
+
+    Color next(String name) {
+      String n = name.toLowerCase(java.util.Locale.ROOT);
+      if (n.contains("floor") || n.startsWith("zookeeper")) {
+        return FLOOR[floor++ % FLOOR.length];
+      }
+      if (n.startsWith("curator")) {
+        return CURATOR[curator++ % CURATOR.length];
+      }
+      return ROSTER[roster++ % ROSTER.length];
+    }
+  }
 
   private Charts() {}
 
@@ -49,15 +67,14 @@ final class Charts {
     style(chart.getStyler());
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
     List<Color> colours = new ArrayList<>();
-    int other = 0;
+    Palette palette = new Palette();
     for (Map.Entry<String, List<Double>> s : series.entrySet()) {
       if (s.getValue().size() != categories.size()) {
         throw new IllegalArgumentException("series " + s.getKey() + " has " + s.getValue().size()
             + " values for " + categories.size() + " categories");
       }
       chart.addSeries(s.getKey(), categories, s.getValue());
-      Color fixed = fixed(s.getKey());
-      colours.add(fixed != null ? fixed : OTHERS[other++ % OTHERS.length]);
+      colours.add(palette.next(s.getKey()));
     }
     chart.getStyler().setSeriesColors(colours.toArray(Color[]::new));
     write(chart, file);
@@ -79,15 +96,14 @@ final class Charts {
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
     chart.getStyler().setXAxisDecimalPattern("#,##0");
     chart.getStyler().setYAxisDecimalPattern("#,##0.#");
-    int other = 0;
+    Palette palette = new Palette();
     for (Map.Entry<String, double[]> s : series.entrySet()) {
       if (s.getValue().length != xs.length) {
         throw new IllegalArgumentException("series " + s.getKey() + " has " + s.getValue().length
             + " values for " + xs.length + " points");
       }
       XYSeries line = chart.addSeries(s.getKey(), xs, s.getValue());
-      Color fixed = fixed(s.getKey());
-      Color colour = fixed != null ? fixed : OTHERS[other++ % OTHERS.length];
+      Color colour = palette.next(s.getKey());
       line.setLineColor(colour);
       line.setMarkerColor(colour);
       line.setMarker(SeriesMarkers.CIRCLE);
@@ -111,7 +127,7 @@ final class Charts {
     chart.getStyler().setYAxisDecimalPattern("0");
     chart.getStyler().setYAxisTickMarkSpacingHint(60);
     chart.getStyler().setXAxisDecimalPattern("#,##0.#");
-    int other = 0;
+    Palette palette = new Palette();
     for (Map.Entry<String, long[]> s : samplesNanos.entrySet()) {
       long[] sorted = s.getValue().clone();
       if (sorted.length == 0) {
@@ -126,25 +142,9 @@ final class Charts {
       }
       XYSeries series = chart.addSeries(s.getKey(), x, y);
       series.setMarker(SeriesMarkers.NONE);
-      Color fixed = fixed(s.getKey());
-      series.setLineColor(fixed != null ? fixed : OTHERS[other++ % OTHERS.length]);
+      series.setLineColor(palette.next(s.getKey()));
     }
     write(chart, file);
-  }
-
-  /** The colour of a series named "Roster", "Curator ..." or a floor; null for any other. */
-  private static Color fixed(String name) {
-    String n = name.toLowerCase(java.util.Locale.ROOT);
-    if (n.contains("pipelined")) {
-      return FLOOR_LIGHT; // a second floor beside the first
-    }
-    if (n.contains("floor") || n.startsWith("zookeeper")) {
-      return FLOOR;
-    }
-    if (n.startsWith("curator")) {
-      return CURATOR;
-    }
-    return n.equals("roster") ? ROSTER : null;
   }
 
   private static void style(Styler styler) {
