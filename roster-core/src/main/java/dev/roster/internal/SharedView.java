@@ -353,12 +353,21 @@ final class SharedView {
     List<String> children;
     long pzxid = 0;
     List<CompletableFuture<ZkOps.NodeData>> reads;
+    Map<String, Entry> next = new HashMap<>();
+    Map<String, String> nextSkipped = new HashMap<>();
+    List<ServiceInstance> added = new ArrayList<>();
+    List<ServiceInstance> removed = new ArrayList<>();
+    List<ServiceInstance> updated = new ArrayList<>();
     try {
-      if (watchSession != sid) {
-        ZkOps.await(ZkOps.addWatch(zk, path, watcher, true), timeout);
+      // The watch and the listing travel together: the server answers them in order, so the
+      // watch is in place before the listing is taken, one round trip sooner.
+      CompletableFuture<Void> watched = watchSession == sid ? null : ZkOps.addWatch(zk, path, watcher, true);
+      CompletableFuture<ZkOps.Children> listing = ZkOps.getChildren(zk, path);
+      if (watched != null) {
+        ZkOps.await(watched, timeout);
         watchSession = sid;
       }
-      ZkOps.Children listed = ZkOps.await(ZkOps.getChildren(zk, path), timeout);
+      ZkOps.Children listed = ZkOps.await(listing, timeout);
       children = listed == null ? List.of() : listed.names();
       pzxid = listed == null ? 0 : listed.stat().getPzxid();
       // Pipelined: every request is sent before the first answer is awaited.
@@ -367,8 +376,14 @@ final class SharedView {
         reads.add(ZkOps.getData(zk, path + "/" + child));
       }
       long deadline = System.nanoTime() + timeout.toNanos();
-      for (CompletableFuture<ZkOps.NodeData> f : reads) {
-        ZkOps.await(f, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      for (int i = 0; i < children.size(); i++) {
+        // Decoded as the answers arrive, in order, so decoding overlaps the later replies'
+        // transfer; each reply is released once applied, so a large view's replies go at once.
+        ZkOps.NodeData node = ZkOps.await(reads.set(i, null),
+            Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        if (node != null) {
+          apply(children.get(i), node, next, nextSkipped, added, removed, updated);
+        }
       }
     } catch (KeeperException e) {
       if (ZkOps.isConnectionProblem(e)) {
@@ -382,17 +397,6 @@ final class SharedView {
     resyncBackoff.reset();
     core.events().viewRead(service, true, 1 + children.size());
 
-    Map<String, Entry> next = new HashMap<>();
-    Map<String, String> nextSkipped = new HashMap<>();
-    List<ServiceInstance> added = new ArrayList<>();
-    List<ServiceInstance> removed = new ArrayList<>();
-    List<ServiceInstance> updated = new ArrayList<>();
-    for (int i = 0; i < children.size(); i++) {
-      ZkOps.NodeData node = reads.set(i, null).join(); // released as applied: a large view's replies go at once
-      if (node != null) {
-        apply(children.get(i), node, next, nextSkipped, added, removed, updated);
-      }
-    }
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
       // Nodes that went bad were counted as removed by apply().
       if (!next.containsKey(e.getKey()) && !nextSkipped.containsKey(e.getKey())) {
