@@ -60,7 +60,7 @@ public final class FirstViewBench {
   private FirstViewBench() {}
 
   /** One repetition: ms from JVM start (cold only, else -1), ms from client creation, requests. */
-  private record Rep(double fromJvmMs, double fromClientMs, Map<String, Long> requests) {
+  private record Rep(double fromJvmMs, double fromClientMs, double cpuMs, Map<String, Long> requests) {
     long reads() {
       return requests.entrySet().stream().filter(e -> !NOT_READS.contains(e.getKey()))
           .mapToLong(Map.Entry::getValue).sum();
@@ -71,7 +71,9 @@ public final class FirstViewBench {
     if (args.length > 0 && args[0].equals("--child")) {
       Rep r = firstView(args[1], args[2], args[3], Integer.parseInt(args[4]));
       long fromJvm = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-      System.out.println("RESULT " + fromJvm + " " + r.fromClientMs());
+      long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime();
+      System.out.println("RESULT " + fromJvm + " " + r.fromClientMs() + " " + cpu / 1e6);
       return;
     }
     List<Integer> counts = List.of(1_000, 10_000);
@@ -175,7 +177,7 @@ public final class FirstViewBench {
   private static Rep counted(EmbeddedZooKeeper server, Run run) throws Exception {
     Map<String, Long> before = ViewBenchSupport.quietCounts(server);
     Rep r = run.run();
-    return new Rep(r.fromJvmMs(), r.fromClientMs(), ViewBenchSupport.delta(before, ViewBenchSupport.quietCounts(server)));
+    return new Rep(r.fromJvmMs(), r.fromClientMs(), r.cpuMs(), ViewBenchSupport.delta(before, ViewBenchSupport.quietCounts(server)));
   }
 
   /**
@@ -219,7 +221,7 @@ public final class FirstViewBench {
     if (seen != n) {
       throw new IllegalStateException(which + " saw " + seen + " instances of " + service + ", expected " + n);
     }
-    return new Rep(-1, (t1 - t0) / 1e6, Map.of());
+    return new Rep(-1, (t1 - t0) / 1e6, -1, Map.of());
   }
 
   private static List<String> childFlags() {
@@ -249,27 +251,29 @@ public final class FirstViewBench {
       throw new IllegalStateException(which + " child failed:\n" + output);
     }
     String[] parts = result.split(" ");
-    return new Rep(Double.parseDouble(parts[0]), Double.parseDouble(parts[1]), Map.of());
+    return new Rep(Double.parseDouble(parts[0]), Double.parseDouble(parts[1]), Double.parseDouble(parts[2]), Map.of());
   }
 
   private static void print(int n, String what, List<List<Rep>> results, boolean cold) {
     System.out.printf(Locale.ROOT, "%n%,d instances, %s, %d reps (load average now %.1f)%n", n, what,
         results.get(0).size(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-    System.out.printf(Locale.ROOT, "%-34s %26s %26s %9s  %s%n", "", "ms from client creation", cold
-        ? "ms from JVM start" : "", "requests", "by type (median rep; pings, session open/close left out)");
+    System.out.printf(Locale.ROOT, "%-34s %26s %26s %26s %9s  %s%n", "", "ms from client creation", cold
+        ? "ms from JVM start" : "", cold ? "child's CPU ms (whole JVM)" : "", "requests",
+        "by type (median rep; pings, session open/close left out)");
     double[] medians = new double[CONTENDERS.size()];
     for (int c = 0; c < CONTENDERS.size(); c++) {
       List<Rep> reps = results.get(c);
       double[] client = reps.stream().mapToDouble(Rep::fromClientMs).sorted().toArray();
       double[] jvm = reps.stream().mapToDouble(Rep::fromJvmMs).sorted().toArray();
+      double[] cpu = reps.stream().mapToDouble(Rep::cpuMs).sorted().toArray();
       List<Rep> byReads = new ArrayList<>(reps);
       byReads.sort((a, b) -> Long.compare(a.reads(), b.reads()));
       Rep median = byReads.get(byReads.size() / 2);
       Map<String, Long> breakdown = new TreeMap<>(median.requests());
       breakdown.keySet().removeAll(NOT_READS);
       medians[c] = ViewBenchSupport.median(client);
-      System.out.printf(Locale.ROOT, "%-34s %26s %26s %9d  %s%n", label(CONTENDERS.get(c)), spread(client),
-          cold ? spread(jvm) : "", median.reads(), breakdown);
+      System.out.printf(Locale.ROOT, "%-34s %26s %26s %26s %9d  %s%n", label(CONTENDERS.get(c)), spread(client),
+          cold ? spread(jvm) : "", cold ? spread(cpu) : "", median.reads(), breakdown);
     }
     System.out.printf(Locale.ROOT, "Roster / Curator ServiceCache: %.2fx; Roster / Curator queryForInstances: %.2fx "
         + "(from client creation)%n", medians[0] / medians[1], medians[0] / medians[2]);

@@ -1,0 +1,509 @@
+package dev.roster.bench;
+
+import dev.roster.Roster;
+import dev.roster.RosterEventListener;
+import dev.roster.ServiceInstance;
+import dev.roster.ServiceView;
+import dev.roster.codec.InstanceCodec;
+import dev.roster.embedded.EmbeddedZooKeeper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.x.discovery.ServiceCache;
+import org.apache.curator.x.discovery.ServiceDiscovery;
+import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
+import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Version;
+import org.apache.zookeeper.Watcher.Event.KeeperState;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
+
+/**
+ * The scale envelope on one machine: S services of I instances each, registered with Roster
+ * from P registrant processes (one session each, eight threads on it); then W watching
+ * sessions in one child JVM, each watching K services drawn at random (seeded, the same for
+ * Roster and Curator's {@code ServiceCache}), and one session watching all S; then where
+ * ZooKeeper's {@code jute.maxbuffer} stops a {@code getChildren} of one wide service, and what a
+ * Roster and a Curator watcher of such a service do.
+ *
+ * <p>The server runs in this JVM: its heap is this JVM's used heap after GC, less the same
+ * before registration. Client heap is the watcher child's, likewise. Requests are the
+ * server's counts per phase, pings left out.
+ *
+ * <pre>
+ * java -Xmx8g -cp roster-bench/target/benchmarks.jar dev.roster.bench.ScaleBench
+ * java -cp roster-bench/target/benchmarks.jar dev.roster.bench.ScaleBench --quick
+ * </pre>
+ */
+public final class ScaleBench {
+  private static final String BASE = "/services";
+  private static final int CLIENT_MAX_PACKET = 0xfffff; // the ZooKeeper client's default jute.maxbuffer
+
+  private final EmbeddedZooKeeper server;
+  private Map<String, Long> mark;
+
+  private ScaleBench(EmbeddedZooKeeper server) {
+    this.server = server;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].startsWith("--child-")) {
+      child(args);
+      return;
+    }
+    int services = 1_000;
+    int perService = 100;
+    int registrants = 4;
+    int watchers = 100;
+    int watchedEach = 10;
+    int reps = 2;
+    int wide = 100_000;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--services" -> services = Integer.parseInt(args[++i]);
+        case "--per-service" -> perService = Integer.parseInt(args[++i]);
+        case "--watchers" -> watchers = Integer.parseInt(args[++i]);
+        case "--watched-each" -> watchedEach = Integer.parseInt(args[++i]);
+        case "--reps" -> reps = Integer.parseInt(args[++i]);
+        case "--wide" -> wide = Integer.parseInt(args[++i]);
+        case "--quick" -> {
+          services = 100;
+          perService = 20;
+          watchers = 10;
+          reps = 1;
+          wide = 30_000;
+        }
+        default -> {
+          System.out.println("usage: ScaleBench [--services 1000] [--per-service 100] [--watchers 100] "
+              + "[--watched-each 10] [--reps 2] [--wide 100000] [--quick]");
+          System.exit(args[i].equals("--help") ? 0 : 2);
+        }
+      }
+    }
+    try (EmbeddedZooKeeper server = EmbeddedZooKeeper.builder().port(0).tickTime(Duration.ofMillis(50))
+        .maxSessionTimeout(Duration.ofSeconds(60)).maxClientConnections(0).start()) {
+      new ScaleBench(server).run(services, perService, registrants, watchers, watchedEach, reps, wide);
+    }
+  }
+
+  private void run(int services, int perService, int registrants, int watchers, int watchedEach, int reps, int wide)
+      throws Exception {
+    System.out.printf(Locale.ROOT, "Scale envelope: Roster %s, Curator x-discovery %s, ZooKeeper %s (embedded, "
+            + "in this JVM, -Xmx %d MB), Java %s, %d cores; children -Xmx2g%n",
+        ViewBenchSupport.version("dev.roster", "roster-core"),
+        ViewBenchSupport.version("org.apache.curator", "curator-x-discovery"),
+        Version.getFullVersion().split("[- ]")[0], Runtime.getRuntime().maxMemory() >> 20,
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+    long serverBase = usedHeap();
+    mark = ViewBenchSupport.quietCounts(server);
+    long t0 = System.nanoTime();
+    List<Child> owners = new ArrayList<>();
+    for (int p = 0; p < registrants; p++) {
+      owners.add(Child.start("--child-register", server.connectString(), services + "", perService + "",
+          registrants + "", p + ""));
+    }
+    List<String> own = new ArrayList<>();
+    for (Child c : owners) {
+      own.add(c.awaitStep());
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    Map<String, Long> regRequests = phase();
+    long serverHeap = usedHeap() - serverBase;
+    int total = services * perService;
+    System.out.printf(Locale.ROOT, "%nregistration: %,d instances across %,d services from %d processes: %.1f s wall "
+            + "(JVM start included), %,.0f instances/s; per process %s%n  requests %s (%.2f per instance)%n"
+            + "  server heap with them: %,d MB (%,d B per instance)%n",
+        total, services, registrants, wall, total / wall, own, regRequests,
+        (double) ViewBenchSupport.withoutPings(regRequests) / total, serverHeap >> 20, serverHeap / total);
+    for (int rep = 0; rep < reps; rep++) {
+      for (String which : rep % 2 == 0 ? List.of("roster", "curator") : List.of("curator", "roster")) {
+        watch(which, services, perService, watchers, watchedEach, serverBase);
+      }
+    }
+    wide(wide);
+    for (Child c : owners) {
+      c.close();
+    }
+  }
+
+  private void watch(String which, int services, int perService, int watchers, int watchedEach, long serverBase)
+      throws Exception {
+    mark = ViewBenchSupport.quietCounts(server);
+    try (Child c = Child.start("--child-watch", which, server.connectString(), services + "", perService + "",
+        watchers + "", watchedEach + "")) {
+      String many = c.awaitStep();
+      Map<String, Long> manyRequests = phase();
+      long serverHeap = usedHeap() - serverBase;
+      c.next();
+      String all = c.awaitStep();
+      Map<String, Long> allRequests = phase();
+      System.out.printf(Locale.ROOT, "%n%s: %d sessions x %d services each: %s%n  requests %s; server heap now %,d MB"
+              + "%n%s: 1 session watching all %,d services: %s%n  requests %s%n", which, watchers, watchedEach, many,
+          manyRequests, serverHeap >> 20, which, services, all, allRequests);
+    }
+  }
+
+  /** The requests since the last phase, pings left out; starts the next phase. */
+  private Map<String, Long> phase() throws InterruptedException {
+    Map<String, Long> now = ViewBenchSupport.quietCounts(server);
+    Map<String, Long> delta = ViewBenchSupport.delta(mark, now);
+    delta.remove("ping");
+    mark = now;
+    return delta;
+  }
+
+  /**
+   * Lists wider and wider services with a bare client, for ids of 8, 36 and 64 characters,
+   * until a listing fails; then watches the widest with Roster and Curator for 15 s each.
+   */
+  private void wide(int max) throws Exception {
+    ZooKeeper admin = connect(server.connectString());
+    try {
+      System.out.printf(Locale.ROOT, "%ngetChildren of one service against the client's jute.maxbuffer (%,d B):%n",
+          CLIENT_MAX_PACKET);
+      String widest = null;
+      for (int length : new int[] {8, 36, 64}) {
+        String service = "wide-" + length;
+        int predicted = (CLIENT_MAX_PACKET - 16 - 4 - 68) / (4 + length) + 1; // header, count, Stat
+        int step = 250;
+        int created = 0;
+        int lastOk = 0;
+        int firstFail = -1;
+        create(admin, BASE + "/" + service, CreateMode.PERSISTENT);
+        Semaphore inFlight = new Semaphore(2_000);
+        while (created < max && firstFail < 0) {
+          int target = Math.min(max, created == 0 ? Math.max(step, predicted - 2 * step) : created + step);
+          for (; created < target; created++) {
+            String id = String.format(Locale.ROOT, "%0" + length + "d", created);
+            inFlight.acquire();
+            admin.create(BASE + "/" + service + "/" + id, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE,
+                CreateMode.PERSISTENT, (rc, p, ctx, n) -> inFlight.release(), null);
+          }
+          if (!inFlight.tryAcquire(2_000, 5, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("creates did not finish");
+          }
+          inFlight.release(2_000);
+          if (lists(service)) {
+            lastOk = created;
+          } else {
+            firstFail = created;
+          }
+        }
+        System.out.printf(Locale.ROOT, "  ids of %2d chars: listed %,d children; %s (predicted limit %,d)%n", length,
+            lastOk, firstFail < 0 ? "no failure up to " + created : "failed at " + String.format("%,d", firstFail),
+            predicted);
+        if (firstFail > 0) {
+          widest = service;
+        }
+      }
+      if (widest != null) {
+        observe("roster", widest);
+        observe("curator", widest);
+      }
+    } finally {
+      admin.close();
+    }
+  }
+
+  private boolean lists(String service) throws Exception {
+    ZooKeeper zk = connect(server.connectString());
+    try {
+      zk.getChildren(BASE + "/" + service, false, null);
+      return true;
+    } catch (KeeperException.ConnectionLossException e) {
+      return false;
+    } finally {
+      zk.close();
+    }
+  }
+
+  /** What one watcher of a too-wide service does for 15 s: reconnects, listings sent, what it shows. */
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  private void observe(String which, String service) throws Exception {
+    mark = ViewBenchSupport.quietCounts(server);
+    AtomicInteger suspended = new AtomicInteger();
+    String shows;
+    if (which.equals("roster")) {
+      RosterEventListener events = new RosterEventListener() {
+        @Override
+        public void connectionStateChanged(ConnectionState state) {
+          if (state == ConnectionState.SUSPENDED) {
+            suspended.incrementAndGet();
+          }
+        }
+      };
+      try (Roster roster = Roster.builder().connectString(server.connectString()).codec(InstanceCodec.curator())
+          .eventListener(events).build();
+          ServiceView view = roster.watch(service)) {
+        Thread.sleep(15_000);
+        shows = "whenReady " + state(view.whenReady()) + ", stale " + view.isStale() + ", " + view.instances().size()
+            + " instances";
+      }
+    } else {
+      try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.connectString(), 30_000, 15_000,
+          new ExponentialBackoffRetry(100, 3))) {
+        curator.getConnectionStateListenable().addListener((c, s) -> {
+          if (s == org.apache.curator.framework.state.ConnectionState.SUSPENDED) {
+            suspended.incrementAndGet();
+          }
+        });
+        curator.start();
+        try (ServiceDiscovery<Map> discovery = ServiceDiscoveryBuilder.builder(Map.class).client(curator)
+            .basePath(BASE).serializer(new JsonInstanceSerializer<>(Map.class)).build()) {
+          discovery.start();
+          try (ServiceCache<Map> cache = discovery.serviceCacheBuilder().name(service).build()) {
+            CountDownLatch loaded = cache.startImmediate();
+            Thread.sleep(15_000);
+            shows = "start() " + (loaded.getCount() == 0 ? "returned" : "still blocked") + ", "
+                + cache.getInstances().size() + " instances";
+          }
+        }
+      }
+    }
+    System.out.printf(Locale.ROOT, "  %s watching %s for 15 s: %d connection losses, %s; requests %s%n", which,
+        service, suspended.get(), shows, phase());
+  }
+
+  private static String state(CompletableFuture<?> f) {
+    if (!f.isDone()) {
+      return "pending";
+    }
+    return f.isCompletedExceptionally() ? "failed: " + f.handle((v, e) -> e.getCause() == null ? e : e.getCause())
+        .join().getMessage() : "complete";
+  }
+
+  // ---- children ----
+
+  private static void child(String[] args) throws Exception {
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    PrintStream out = System.out;
+    if (args[0].equals("--child-register")) {
+      int services = Integer.parseInt(args[2]);
+      int perService = Integer.parseInt(args[3]);
+      int processes = Integer.parseInt(args[4]);
+      int me = Integer.parseInt(args[5]);
+      try (Roster roster = Roster.builder().connectString(args[1]).codec(InstanceCodec.curator())
+          .sessionTimeout(Duration.ofSeconds(30)).build()) {
+        long t0 = System.nanoTime();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        List<Future<?>> done = new ArrayList<>();
+        AtomicInteger next = new AtomicInteger();
+        int mine = services * perService / processes;
+        for (int t = 0; t < 8; t++) {
+          done.add(pool.submit(() -> {
+            for (int k; (k = next.getAndIncrement()) < mine; ) {
+              int s = k % services;
+              int i = me * (perService / processes) + k / services;
+              roster.register(ServiceInstance.builder("svc-" + s).id(String.format(Locale.ROOT, "i-%05d", i))
+                  .address("10." + (s / 250) + "." + (s % 250) + "." + (i % 250)).port(8080)
+                  .zone(i % 3 == 0 ? "zone-a" : "zone-b").weight(100).build());
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(30, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        out.printf(Locale.ROOT, "STEP %,d in %.1f s%n", mine, (System.nanoTime() - t0) / 1e9);
+        in.readLine(); // holds the session, and so the instances, until the parent is done
+      }
+      return;
+    }
+    String which = args[1];
+    String connect = args[2];
+    int services = Integer.parseInt(args[3]);
+    int perService = Integer.parseInt(args[4]);
+    int watchers = Integer.parseInt(args[5]);
+    int each = Integer.parseInt(args[6]);
+    Random random = new Random(42);
+    List<List<String>> sets = new ArrayList<>();
+    for (int w = 0; w < watchers; w++) {
+      List<String> set = new ArrayList<>();
+      while (set.size() < each) {
+        String s = "svc-" + random.nextInt(services);
+        if (!set.contains(s)) {
+          set.add(s);
+        }
+      }
+      sets.add(set);
+    }
+    List<String> everything = new ArrayList<>();
+    for (int s = 0; s < services; s++) {
+      everything.add("svc-" + s);
+    }
+    long base = usedHeap();
+    try (Watching many = Watching.open(which, connect, sets, perService, base)) {
+      out.println("STEP " + many.summary);
+      in.readLine();
+    }
+    base = usedHeap();
+    try (Watching one = Watching.open(which, connect, List.of(everything), perService, base)) {
+      out.println("STEP " + one.summary);
+      in.readLine();
+    }
+  }
+
+  /** W clients, each watching its set of services, open and complete. */
+  private static final class Watching implements AutoCloseable {
+    final List<AutoCloseable> closeables = new ArrayList<>();
+    String summary;
+
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    static Watching open(String which, String connect, List<List<String>> sets, int perService, long base)
+        throws Exception {
+      Watching w = new Watching();
+      long cpu0 = cpu();
+      long t0 = System.nanoTime();
+      List<Runnable> checks = new ArrayList<>();
+      List<CountDownLatch> latches = new ArrayList<>();
+      List<CompletableFuture<?>> ready = new ArrayList<>();
+      for (List<String> set : sets) {
+        if (which.equals("roster")) {
+          Roster roster = Roster.builder().connectString(connect).codec(InstanceCodec.curator())
+              .sessionTimeout(Duration.ofSeconds(30)).build();
+          w.closeables.add(roster);
+          for (String s : set) {
+            ServiceView view = roster.watch(s);
+            ready.add(view.whenReady());
+            checks.add(() -> check(s, view.instances().size(), perService));
+          }
+        } else {
+          CuratorFramework curator = CuratorFrameworkFactory.newClient(connect, 30_000, 15_000,
+              new ExponentialBackoffRetry(100, 3));
+          w.closeables.add(curator);
+          curator.start();
+          ServiceDiscovery<Map> discovery = ServiceDiscoveryBuilder.builder(Map.class).client(curator)
+              .basePath(BASE).serializer(new JsonInstanceSerializer<>(Map.class)).build();
+          w.closeables.add(discovery);
+          discovery.start();
+          for (String s : set) {
+            ServiceCache<Map> cache = discovery.serviceCacheBuilder().name(s).build();
+            w.closeables.add(cache);
+            latches.add(cache.startImmediate());
+            checks.add(() -> check(s, cache.getInstances().size(), perService));
+          }
+        }
+      }
+      CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+      for (CountDownLatch l : latches) {
+        if (!l.await(10, TimeUnit.MINUTES)) {
+          throw new IllegalStateException("a ServiceCache did not load in 10 min");
+        }
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      double cpuSeconds = (cpu() - cpu0) / 1e9;
+      checks.forEach(Runnable::run);
+      long heap = usedHeap() - base;
+      int views = checks.size();
+      w.summary = String.format(Locale.ROOT, "%,d views (%,d instances) complete in %.2f s, %.1f CPU s; client heap "
+          + "%,d MB (%,d B per cached instance)", views, views * perService, seconds, cpuSeconds, heap >> 20,
+          heap / ((long) views * perService));
+      return w;
+    }
+
+    @Override
+    public void close() throws Exception {
+      for (int i = closeables.size() - 1; i >= 0; i--) {
+        closeables.get(i).close();
+      }
+    }
+  }
+
+  private static void check(String service, int actual, int expected) {
+    if (actual != expected) {
+      throw new IllegalStateException(service + ": " + actual + " instances, expected " + expected);
+    }
+  }
+
+  private static long cpu() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** A child JVM speaking a line protocol: it prints {@code STEP ...} and waits for a line on stdin. */
+  private record Child(Process process, BufferedReader out) implements AutoCloseable {
+    static Child start(String... args) throws Exception {
+      List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+          "-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+          ScaleBench.class.getName()));
+      command.addAll(List.of(args));
+      Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      return new Child(p, new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)));
+    }
+
+    String awaitStep() throws Exception {
+      for (String line; (line = out.readLine()) != null; ) {
+        if (line.startsWith("STEP ")) {
+          return line.substring(5);
+        }
+      }
+      throw new IllegalStateException("child ended early, exit " + process.waitFor());
+    }
+
+    void next() throws Exception {
+      process.getOutputStream().write('\n');
+      process.getOutputStream().flush();
+    }
+
+    @Override
+    public void close() throws Exception {
+      process.getOutputStream().close(); // the child's readLine() ends, it closes its clients and exits
+      if (!process.waitFor(2, TimeUnit.MINUTES)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  private static long usedHeap() throws InterruptedException {
+    Runtime rt = Runtime.getRuntime();
+    for (int i = 0; i < 4; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return rt.totalMemory() - rt.freeMemory();
+  }
+
+  private static void create(ZooKeeper zk, String path, CreateMode mode) throws Exception {
+    try {
+      zk.create(path, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, mode);
+    } catch (KeeperException.NodeExistsException e) {
+      // made by a registrant
+    }
+  }
+
+  private static ZooKeeper connect(String connect) throws Exception {
+    CountDownLatch connected = new CountDownLatch(1);
+    ZooKeeper zk = new ZooKeeper(connect, 30_000, e -> {
+      if (e.getState() == KeeperState.SyncConnected) {
+        connected.countDown();
+      }
+    });
+    if (!connected.await(15, TimeUnit.SECONDS)) {
+      zk.close();
+      throw new IllegalStateException("no connection to " + connect);
+    }
+    return zk;
+  }
+}
