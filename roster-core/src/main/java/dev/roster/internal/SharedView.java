@@ -46,6 +46,13 @@ import org.slf4j.LoggerFactory;
 final class SharedView {
   private static final Logger log = LoggerFactory.getLogger(SharedView.class);
   private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
+  /** Connection losses in a row during the listing after which its size is checked. */
+  private static final int LISTING_LOSSES_TO_SUSPECT = 3;
+  /** Ids longer than this on average are not blamed for a dropped listing. */
+  private static final int PLAUSIBLE_ID_LENGTH = 255;
+  /** A getChildren2 reply's bytes besides the names: reply header, name count, the parent's Stat. */
+  private static final int LISTING_OVERHEAD = 16 + 4 + 68;
+  private static final Duration TOO_WIDE_RECHECK = Duration.ofSeconds(30);
 
   /**
    * One decoded node and the zxids that order it against watch events; its bytes only when
@@ -81,6 +88,10 @@ final class SharedView {
   private boolean closed;
   private boolean resyncScheduled;
   private final Backoff resyncBackoff = new Backoff(Duration.ofMillis(250), 6);
+  /** Connection losses in a row while the listing was in flight; see {@link #tooWide}. */
+  private int listingLosses;
+  /** The child count at which the listing was found too large for the client; 0 if it was not. */
+  private int tooWideAt;
   private final ViewSnapshots snapshots;
   int refs; // guarded by core's view lock
 
@@ -350,6 +361,10 @@ final class SharedView {
     }
     Duration timeout = core.config().operationTimeout();
     long sid = zk.getSessionId();
+    if ((tooWideAt > 0 || listingLosses >= LISTING_LOSSES_TO_SUSPECT) && tooWide(zk, timeout)) {
+      return;
+    }
+    boolean listingAnswered = false;
     List<String> children;
     long pzxid = 0;
     List<CompletableFuture<ZkOps.NodeData>> reads;
@@ -368,6 +383,7 @@ final class SharedView {
         watchSession = sid;
       }
       ZkOps.Children listed = ZkOps.await(listing, timeout);
+      listingAnswered = true;
       children = listed == null ? List.of() : listed.names();
       pzxid = listed == null ? 0 : listed.stat().getPzxid();
       // Pipelined: every request is sent before the first answer is awaited.
@@ -386,6 +402,9 @@ final class SharedView {
         }
       }
     } catch (KeeperException e) {
+      if (!listingAnswered && e.code() == KeeperException.Code.CONNECTIONLOSS) {
+        listingLosses++;
+      }
       if (ZkOps.isConnectionProblem(e)) {
         log.debug("resync of {} interrupted by {}; retrying", service, e.code());
       } else {
@@ -395,6 +414,7 @@ final class SharedView {
       return;
     }
     resyncBackoff.reset();
+    listingLosses = 0;
     core.events().viewRead(service, true, 1 + children.size());
 
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
@@ -429,6 +449,71 @@ final class SharedView {
     syncedSession = sid;
     syncedSuspensions = suspendedBefore;
     ready.complete(null);
+  }
+
+  /**
+   * Whether the service's listing is too large for this client, so that the view must not
+   * ask for it again. A {@code getChildren} reply larger than the client's {@code
+   * jute.maxbuffer} makes the ZooKeeper client drop the connection, and it reports a plain
+   * connection loss; a view that simply re-read on every reconnect would drop the connection
+   * of every view and registration of its Roster, again and again. So after a few losses in
+   * a row while the listing was in flight, one {@code exists} tells how many children there
+   * are; if ids of no unusual length would make that many names overflow the limit, the view
+   * stops listing, says so once, and stays stale on what it holds, checking the count (one
+   * {@code exists}) now and then, until the service holds fewer children than it did.
+   * Context only.
+   */
+  private boolean tooWide(ZooKeeper zk, Duration timeout) {
+    org.apache.zookeeper.data.Stat stat;
+    try {
+      stat = ZkOps.await(ZkOps.exists(zk, path), timeout);
+    } catch (KeeperException e) {
+      scheduleResync();
+      return true;
+    }
+    int count = stat == null ? 0 : stat.getNumChildren();
+    if (tooWideAt > 0) {
+      if (count < tooWideAt) {
+        log.info("{} holds {} children now, fewer than the {} whose listing was too large; reading it again",
+            service, count, tooWideAt);
+        tooWideAt = 0;
+        listingLosses = 0;
+        return false;
+      }
+    } else {
+      int limit = clientMaxPacket(zk);
+      // What a listing of this many names costs, if they are no longer than this on average.
+      long atMostPlausible = LISTING_OVERHEAD + (long) count * (4 + PLAUSIBLE_ID_LENGTH);
+      if (atMostPlausible < limit) {
+        listingLosses = 0; // too few children to overflow: an unlucky connection, keep retrying as usual
+        return false;
+      }
+      tooWideAt = count;
+      String message = String.format(java.util.Locale.ROOT, "cannot list service %s (%s): its %,d instance nodes"
+          + " make a getChildren reply larger than the ZooKeeper client's jute.maxbuffer of %,d bytes (ids averaging"
+          + " %d characters or more overflow it), and the client drops the connection on such a reply. The view stays"
+          + " stale on what it holds and is not listed again until the service holds fewer nodes; split the service,"
+          + " or raise -Djute.maxbuffer on every client that watches it", service, path, count, limit,
+          Math.max(1, (limit - LISTING_OVERHEAD) / Math.max(1, count) - 4));
+      log.error(message);
+      ready.completeExceptionally(new dev.roster.RosterException(message));
+    }
+    if (!resyncScheduled && !closed) {
+      resyncScheduled = true;
+      core.timer().schedule(TOO_WIDE_RECHECK, () -> ctx.execute(() -> {
+        resyncScheduled = false;
+        if (core.isConnected()) {
+          resync(false);
+        }
+      }));
+    }
+    return true;
+  }
+
+  /** The handle's limit on one reply, as its ZooKeeper client read it when it was made. */
+  private static int clientMaxPacket(ZooKeeper zk) {
+    return zk.getClientConfig().getInt(org.apache.zookeeper.common.ZKConfig.JUTE_MAXBUFFER,
+        org.apache.zookeeper.client.ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT);
   }
 
   /**
