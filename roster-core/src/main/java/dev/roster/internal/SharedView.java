@@ -53,6 +53,10 @@ final class SharedView {
   /** A getChildren2 reply's bytes besides the names: reply header, name count, the parent's Stat. */
   private static final int LISTING_OVERHEAD = 16 + 4 + 68;
   private static final Duration TOO_WIDE_RECHECK = Duration.ofSeconds(30);
+  private static final int MAX_READ_BATCH = 100;
+  private static final int TYPICAL_NODE_CEILING = 4 * 1024;
+  /** One getData result in a multi reply besides its data: op header and Stat. */
+  private static final int NODE_REPLY_OVERHEAD = 12 + 68;
 
   /**
    * One decoded node and the zxids that order it against watch events; its bytes only when
@@ -90,6 +94,8 @@ final class SharedView {
   private final Backoff resyncBackoff = new Backoff(Duration.ofMillis(250), 6);
   /** Connection losses in a row while the listing was in flight; see {@link #tooWide}. */
   private int listingLosses;
+  /** Whether a full read fetches nodes several to a request; see {@link #readBatch}. */
+  private boolean batchedReads = true;
   /** The child count at which the listing was found too large for the client; 0 if it was not. */
   private int tooWideAt;
   private final ViewSnapshots snapshots;
@@ -365,6 +371,7 @@ final class SharedView {
       return;
     }
     boolean listingAnswered = false;
+    boolean batchedRead = false;
     List<String> children;
     long pzxid = 0;
     List<CompletableFuture<ZkOps.NodeData>> reads;
@@ -388,8 +395,22 @@ final class SharedView {
       pzxid = listed == null ? 0 : listed.stat().getPzxid();
       // Pipelined: every request is sent before the first answer is awaited.
       reads = new ArrayList<>(children.size());
-      for (String child : children) {
-        reads.add(ZkOps.getData(zk, path + "/" + child));
+      batchedRead = batchedReads;
+      int per = batchedRead ? readBatch() : 1;
+      for (int i = 0; i < children.size(); i += per) {
+        if (per == 1) {
+          reads.add(ZkOps.getData(zk, path + "/" + children.get(i)));
+          continue;
+        }
+        List<String> paths = new ArrayList<>(per);
+        for (String child : children.subList(i, Math.min(children.size(), i + per))) {
+          paths.add(path + "/" + child);
+        }
+        CompletableFuture<List<ZkOps.NodeData>> batch = ZkOps.getDataAll(zk, paths);
+        for (int k = 0; k < paths.size(); k++) {
+          int index = k;
+          reads.add(batch.thenApply(nodes -> nodes.get(index)));
+        }
       }
       long deadline = System.nanoTime() + timeout.toNanos();
       for (int i = 0; i < children.size(); i++) {
@@ -404,6 +425,12 @@ final class SharedView {
     } catch (KeeperException e) {
       if (!listingAnswered && e.code() == KeeperException.Code.CONNECTIONLOSS) {
         listingLosses++;
+      } else if (batchedRead && e.code() == KeeperException.Code.CONNECTIONLOSS) {
+        // Perhaps a batch's reply outgrew the client's limit (nodes larger than Roster writes):
+        // this view reads one node per request from now on, as it costs one dropped connection.
+        batchedReads = false;
+        log.info("{}: reading one node per request from now on, after a connection loss during a batched read",
+            service);
       }
       if (ZkOps.isConnectionProblem(e)) {
         log.debug("resync of {} interrupted by {}; retrying", service, e.code());
@@ -508,6 +535,20 @@ final class SharedView {
       }));
     }
     return true;
+  }
+
+  /**
+   * How many nodes one read-only {@code multi} of a full read fetches: as many as fit in half
+   * the client's default reply limit at 4 KiB a node (ten times a typical instance; less if
+   * {@code maxInstanceBytes} is lower), at most 100. A full read of 10,000 instances then costs
+   * 100 requests instead of 10,000: the server's per-request work, not the bytes, was what a
+   * first view waited for. Nodes larger than that, written by other tools, could make one
+   * batch's reply too large for the client, which drops the connection: after one connection
+   * loss during a batched read the view goes back to one node per request.
+   */
+  private int readBatch() {
+    int perNode = Math.min(TYPICAL_NODE_CEILING, core.config().maxInstanceBytes()) + NODE_REPLY_OVERHEAD;
+    return Math.max(1, Math.min(MAX_READ_BATCH, (0xfffff / 2) / perNode));
   }
 
   /** The handle's limit on one reply, as its ZooKeeper client read it when it was made. */
