@@ -1,7 +1,6 @@
 package dev.roster.bench;
 
 import dev.roster.Roster;
-import dev.roster.RosterEventListener;
 import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
 import dev.roster.codec.InstanceCodec;
@@ -22,7 +21,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
@@ -32,12 +30,7 @@ import org.apache.curator.x.discovery.ServiceCache;
 import org.apache.curator.x.discovery.ServiceDiscovery;
 import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
 import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
-import org.apache.zookeeper.CreateMode;
-import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.Version;
-import org.apache.zookeeper.Watcher.Event.KeeperState;
-import org.apache.zookeeper.ZooDefs;
-import org.apache.zookeeper.ZooKeeper;
 
 /**
  * The scale envelope on one machine: S services of I instances each, registered with Roster
@@ -45,7 +38,7 @@ import org.apache.zookeeper.ZooKeeper;
  * sessions in one child JVM, each watching K services drawn at random (seeded, the same for
  * Roster and Curator's {@code ServiceCache}), and one session watching all S; then where
  * ZooKeeper's {@code jute.maxbuffer} stops a {@code getChildren} of one wide service, and what a
- * Roster and a Curator watcher of such a service do.
+ * Roster and a Curator watcher of such a service do ({@link WideListingProbe}).
  *
  * <p>The server runs in this JVM: its heap is this JVM's used heap after GC, less the same
  * before registration. Client heap is the watcher child's, likewise. Requests are the
@@ -58,7 +51,6 @@ import org.apache.zookeeper.ZooKeeper;
  */
 public final class ScaleBench {
   private static final String BASE = "/services";
-  private static final int CLIENT_MAX_PACKET = 0xfffff; // the ZooKeeper client's default jute.maxbuffer
 
   private final EmbeddedZooKeeper server;
   private Map<String, Long> mark;
@@ -149,7 +141,7 @@ public final class ScaleBench {
         watch(which, services, perService, watchers, watchedEach, serverBase);
       }
     }
-    wide(wide);
+    new WideListingProbe(server).run(wide);
     for (Child c : owners) {
       c.close();
     }
@@ -179,126 +171,6 @@ public final class ScaleBench {
     delta.remove("ping");
     mark = now;
     return delta;
-  }
-
-  /**
-   * Lists wider and wider services with a bare client, for ids of 8, 36 and 64 characters,
-   * until a listing fails; then watches the widest with Roster and Curator for 15 s each.
-   */
-  private void wide(int max) throws Exception {
-    ZooKeeper admin = connect(server.connectString());
-    try {
-      System.out.printf(Locale.ROOT, "%ngetChildren of one service against the client's jute.maxbuffer (%,d B):%n",
-          CLIENT_MAX_PACKET);
-      String widest = null;
-      for (int length : new int[] {8, 36, 64}) {
-        String service = "wide-" + length;
-        int predicted = (CLIENT_MAX_PACKET - 16 - 4 - 68) / (4 + length) + 1; // header, count, Stat
-        int step = 250;
-        int created = 0;
-        int lastOk = 0;
-        int firstFail = -1;
-        create(admin, BASE + "/" + service, CreateMode.PERSISTENT);
-        Semaphore inFlight = new Semaphore(2_000);
-        while (created < max && firstFail < 0) {
-          int target = Math.min(max, created == 0 ? Math.max(step, predicted - 2 * step) : created + step);
-          for (; created < target; created++) {
-            String id = String.format(Locale.ROOT, "%0" + length + "d", created);
-            inFlight.acquire();
-            admin.create(BASE + "/" + service + "/" + id, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE,
-                CreateMode.PERSISTENT, (rc, p, ctx, n) -> inFlight.release(), null);
-          }
-          if (!inFlight.tryAcquire(2_000, 5, TimeUnit.MINUTES)) {
-            throw new IllegalStateException("creates did not finish");
-          }
-          inFlight.release(2_000);
-          if (lists(service)) {
-            lastOk = created;
-          } else {
-            firstFail = created;
-          }
-        }
-        System.out.printf(Locale.ROOT, "  ids of %2d chars: listed %,d children; %s (predicted limit %,d)%n", length,
-            lastOk, firstFail < 0 ? "no failure up to " + created : "failed at " + String.format("%,d", firstFail),
-            predicted);
-        if (firstFail > 0) {
-          widest = service;
-        }
-      }
-      if (widest != null) {
-        observe("roster", widest);
-        observe("curator", widest);
-      }
-    } finally {
-      admin.close();
-    }
-  }
-
-  private boolean lists(String service) throws Exception {
-    ZooKeeper zk = connect(server.connectString());
-    try {
-      zk.getChildren(BASE + "/" + service, false, null);
-      return true;
-    } catch (KeeperException.ConnectionLossException e) {
-      return false;
-    } finally {
-      zk.close();
-    }
-  }
-
-  /** What one watcher of a too-wide service does for 15 s: reconnects, listings sent, what it shows. */
-  @SuppressWarnings({"rawtypes", "unchecked"})
-  private void observe(String which, String service) throws Exception {
-    mark = ViewBenchSupport.quietCounts(server);
-    AtomicInteger suspended = new AtomicInteger();
-    String shows;
-    if (which.equals("roster")) {
-      RosterEventListener events = new RosterEventListener() {
-        @Override
-        public void connectionStateChanged(ConnectionState state) {
-          if (state == ConnectionState.SUSPENDED) {
-            suspended.incrementAndGet();
-          }
-        }
-      };
-      try (Roster roster = Roster.builder().connectString(server.connectString()).codec(InstanceCodec.curator())
-          .eventListener(events).build();
-          ServiceView view = roster.watch(service)) {
-        Thread.sleep(15_000);
-        shows = "whenReady " + state(view.whenReady()) + ", stale " + view.isStale() + ", " + view.instances().size()
-            + " instances";
-      }
-    } else {
-      try (CuratorFramework curator = CuratorFrameworkFactory.newClient(server.connectString(), 30_000, 15_000,
-          new ExponentialBackoffRetry(100, 3))) {
-        curator.getConnectionStateListenable().addListener((c, s) -> {
-          if (s == org.apache.curator.framework.state.ConnectionState.SUSPENDED) {
-            suspended.incrementAndGet();
-          }
-        });
-        curator.start();
-        try (ServiceDiscovery<Map> discovery = ServiceDiscoveryBuilder.builder(Map.class).client(curator)
-            .basePath(BASE).serializer(new JsonInstanceSerializer<>(Map.class)).build()) {
-          discovery.start();
-          try (ServiceCache<Map> cache = discovery.serviceCacheBuilder().name(service).build()) {
-            CountDownLatch loaded = cache.startImmediate();
-            Thread.sleep(15_000);
-            shows = "start() " + (loaded.getCount() == 0 ? "returned" : "still blocked") + ", "
-                + cache.getInstances().size() + " instances";
-          }
-        }
-      }
-    }
-    System.out.printf(Locale.ROOT, "  %s watching %s for 15 s: %d connection losses, %s; requests %s%n", which,
-        service, suspended.get(), shows, phase());
-  }
-
-  private static String state(CompletableFuture<?> f) {
-    if (!f.isDone()) {
-      return "pending";
-    }
-    return f.isCompletedExceptionally() ? "failed: " + f.handle((v, e) -> e.getCause() == null ? e : e.getCause())
-        .join().getMessage() : "complete";
   }
 
   // ---- children ----
@@ -491,27 +363,5 @@ public final class ScaleBench {
       Thread.sleep(100);
     }
     return rt.totalMemory() - rt.freeMemory();
-  }
-
-  private static void create(ZooKeeper zk, String path, CreateMode mode) throws Exception {
-    try {
-      zk.create(path, new byte[0], ZooDefs.Ids.OPEN_ACL_UNSAFE, mode);
-    } catch (KeeperException.NodeExistsException e) {
-      // made by a registrant
-    }
-  }
-
-  private static ZooKeeper connect(String connect) throws Exception {
-    CountDownLatch connected = new CountDownLatch(1);
-    ZooKeeper zk = new ZooKeeper(connect, 30_000, e -> {
-      if (e.getState() == KeeperState.SyncConnected) {
-        connected.countDown();
-      }
-    });
-    if (!connected.await(15, TimeUnit.SECONDS)) {
-      zk.close();
-      throw new IllegalStateException("no connection to " + connect);
-    }
-    return zk;
   }
 }
