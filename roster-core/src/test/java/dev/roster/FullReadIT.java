@@ -2,6 +2,7 @@ package dev.roster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.roster.internal.ZkOps;
 import dev.roster.testing.ZooKeeperExtension;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,6 +31,21 @@ class FullReadIT {
         assertThat(sent).containsEntry("addWatch", 1L).containsEntry("getChildren2", 1L)
             .containsEntry("multiRead", 3L).doesNotContainKey("getData");
       }
+    }
+  }
+
+  @Test
+  void aBatchWithANodeGoneSinceTheListingReadsTheOthers() throws Exception {
+    ZooKeeper other = Zk.connect(zk.connectString(), Duration.ofSeconds(10));
+    try {
+      Zk.createPersistent(other, "/services/payments/p1", "one".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.List<ZkOps.NodeData> nodes = ZkOps.await(ZkOps.getDataAll(other,
+          java.util.List.of("/services/payments/gone", "/services/payments/p1")), Duration.ofSeconds(10));
+      assertThat(nodes).hasSize(2);
+      assertThat(nodes.get(0)).isNull();
+      assertThat(new String(nodes.get(1).data(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("one");
+    } finally {
+      other.close();
     }
   }
 

@@ -73,8 +73,11 @@ public final class ZkOps {
       ops.add(Op.getData(path));
     }
     zk.multi(ops, (rc, p, ctx, results) -> {
-      if (rc != Code.OK.intValue()) {
-        f.completeExceptionally(KeeperException.create(Code.get(rc), paths.get(0)));
+      // With results, rc is only the first op's error (a node deleted since the listing,
+      // say), which is read per op below.
+      if (results == null || results.size() != paths.size()) {
+        Code code = rc == Code.OK.intValue() ? Code.SYSTEMERROR : Code.get(rc);
+        f.completeExceptionally(KeeperException.create(code, paths.get(0)));
         return;
       }
       List<@Nullable NodeData> nodes = new java.util.ArrayList<>(results.size());
