@@ -82,6 +82,44 @@ public final class ZkOps {
     return f;
   }
 
+  /**
+   * Reads several nodes in one read-only {@code multi} (ZooKeeper 3.6 or later): one request
+   * and one reply instead of one each. Completes with one entry per path, in order, {@code
+   * null} for a node that does not exist; the caller keeps the reply under the client's
+   * {@code jute.maxbuffer}.
+   */
+  public static CompletableFuture<List<@Nullable NodeData>> getDataAll(ZooKeeper zk, List<String> paths) {
+    CompletableFuture<List<@Nullable NodeData>> f = new CompletableFuture<>();
+    List<Op> ops = new java.util.ArrayList<>(paths.size());
+    for (String path : paths) {
+      ops.add(Op.getData(path));
+    }
+    zk.multi(ops, (rc, p, ctx, results) -> {
+      // With results, rc is only the first op's error (a node deleted since the listing,
+      // say), which is read per op below.
+      if (results == null || results.size() != paths.size()) {
+        Code code = rc == Code.OK.intValue() ? Code.SYSTEMERROR : Code.get(rc);
+        f.completeExceptionally(KeeperException.create(code, paths.get(0)));
+        return;
+      }
+      List<@Nullable NodeData> nodes = new java.util.ArrayList<>(results.size());
+      for (int i = 0; i < results.size(); i++) {
+        OpResult r = results.get(i);
+        if (r instanceof OpResult.GetDataResult d) {
+          nodes.add(new NodeData(d.getData() == null ? new byte[0] : d.getData(), d.getStat()));
+        } else if (r instanceof OpResult.ErrorResult e && e.getErr() == Code.NONODE.intValue()) {
+          nodes.add(null);
+        } else {
+          int err = r instanceof OpResult.ErrorResult e ? e.getErr() : Code.SYSTEMERROR.intValue();
+          f.completeExceptionally(KeeperException.create(Code.get(err), paths.get(i)));
+          return;
+        }
+      }
+      f.complete(nodes);
+    }, null);
+    return f;
+  }
+
   /** A node's children and its own stat. */
   public record Children(List<String> names, Stat stat) {}
 
