@@ -31,7 +31,14 @@ import java.util.TreeSet;
  */
 public final class BenchAll {
   /** One benchmark: its name, its main class (or JMH), and its arguments, full and quick. */
-  private record Job(String name, String main, List<String> full, List<String> quick, String heap, String what) {}
+  private record Job(String name, String main, List<String> full, List<String> quick, String heap, String what) {
+    /** Whether the benchmark draws charts of its own (the JMH job's are drawn here). */
+    boolean charts() {
+      return CHARTING.contains(name);
+    }
+  }
+
+  private static final List<String> CHARTING = List.of("registration", "propagation", "heap");
 
   private static final List<Job> JOBS = List.of(
       new Job("pick", "jmh", List.of("-f", "1", "-wi", "2", "-w", "1", "-i", "3", "-r", "1"),
@@ -44,6 +51,10 @@ public final class BenchAll {
           "propagation to 1, 10 and 100 watchers, watcher load, flaps"),
       new Job("heap", ViewHeapBench.class.getName(), List.of("--instances", "1000,10000,100000", "--runs", "5"),
           List.of("--quick"), "-Xmx1g", "retained heap per cached instance, fresh JVMs"),
+      new Job("firstview", FirstViewBench.class.getName(), List.of("--counts", "1000,10000"), List.of("--quick"),
+          "-Xmx4g", "first complete view, cold JVM and warm"),
+      new Job("scale", ScaleBench.class.getName(), List.of(), List.of("--quick"), "-Xmx8g",
+          "100,000 instances in 1,000 services, 100 watchers; where getChildren hits jute.maxbuffer"),
       new Job("agent", AgentBench.class.getName(), List.of("--instances", "10,100", "--reps", "5"),
           List.of("--instances", "10", "--reps", "1", "--duration", "3", "--warmup", "1"), "-Xmx1g",
           "cached GET throughput with wrk"),
@@ -123,7 +134,7 @@ public final class BenchAll {
       command.addAll(List.of("-Djava.awt.headless=true", "-cp", jar, job.main()));
     }
     command.addAll(quick ? job.quick() : job.full());
-    if (!job.main().equals("jmh") && !job.name().startsWith("agent")) {
+    if (job.charts()) {
       command.addAll(List.of("--charts", charts.toString()));
     }
     System.out.printf(Locale.ROOT, "%n=== %s: %s%n$ %s%n", job.name(), job.what(), String.join(" ", command));
