@@ -213,7 +213,12 @@ public final class PropagationBench {
     long t0 = System.nanoTime();
     step.run();
     long t1 = System.nanoTime();
-    long last = c.probe.await(AWAIT);
+    long last;
+    try {
+      last = c.probe.await(AWAIT);
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(c.name + ": " + e.getMessage(), e);
+    }
     return new long[] {last - t0, last - t1};
   }
 
