@@ -92,10 +92,16 @@ final class BenchSupport {
 
   /** Counts once they have not moved (pings aside) for 100 ms, or after 3 s. */
   static Map<String, Long> quiet(Supplier<Map<String, Long>> counts) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    return quiet(counts, Duration.ofMillis(100), Duration.ofSeconds(3));
+  }
+
+  /** Counts once they have not moved (pings aside) for {@code settle}, or after {@code at most}. */
+  static Map<String, Long> quiet(Supplier<Map<String, Long>> counts, Duration settle, Duration atMost)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + atMost.toNanos();
     Map<String, Long> last = counts.get();
     while (System.nanoTime() < deadline) {
-      Thread.sleep(100); // outside any timed step: waiting for traffic that may or may not come
+      Thread.sleep(settle.toMillis()); // outside any timed step: waiting for traffic that may or may not come
       Map<String, Long> now = counts.get();
       if (withoutPings(now) == withoutPings(last)) {
         return now;
@@ -103,6 +109,26 @@ final class BenchSupport {
       last = now;
     }
     return last;
+  }
+
+  /**
+   * A server's request counts once they have not moved (pings aside) for 200 ms, or after 10 s:
+   * for benches whose clients may still be settling many views.
+   */
+  static Map<String, Long> settledCounts(dev.roster.embedded.EmbeddedZooKeeper server) throws InterruptedException {
+    return quiet(server::requestCounts, Duration.ofMillis(200), Duration.ofSeconds(10));
+  }
+
+  /** {@code after - before}, per request type, leaving out types that did not move. */
+  static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
+    Map<String, Long> delta = new java.util.TreeMap<>();
+    after.forEach((op, count) -> {
+      long d = count - before.getOrDefault(op, 0L);
+      if (d != 0) {
+        delta.put(op, d);
+      }
+    });
+    return delta;
   }
 
   static double median(double[] sorted) {

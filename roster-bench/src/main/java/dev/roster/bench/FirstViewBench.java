@@ -104,8 +104,8 @@ public final class FirstViewBench {
         Roster registrant = Roster.builder().connectString(server.connectString()).codec(InstanceCodec.curator())
             .sessionTimeout(Duration.ofSeconds(30)).build()) {
       System.out.printf(Locale.ROOT, "First complete view: Roster %s beside Curator x-discovery %s, ZooKeeper %s "
-              + "(embedded, %s), Java %s, %d cores%n", ViewBenchSupport.version("dev.roster", "roster-core"),
-          ViewBenchSupport.version("org.apache.curator", "curator-x-discovery"), Version.getFullVersion().split("[- ]")[0],
+              + "(embedded, %s), Java %s, %d cores%n", BenchSupport.version("dev.roster", "roster-core"),
+          BenchSupport.version("org.apache.curator", "curator-x-discovery"), Version.getFullVersion().split("[- ]")[0],
           server.connectString(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
       System.out.printf(Locale.ROOT, "cold: %d fresh JVMs per contender and count (%s); warm: %d reps after %d "
           + "warm-up, in this JVM (-Xmx %d MB)%n%n", coldReps, childFlags(), warmReps, warmup,
@@ -175,9 +175,9 @@ public final class FirstViewBench {
   }
 
   private static Rep counted(EmbeddedZooKeeper server, Run run) throws Exception {
-    Map<String, Long> before = ViewBenchSupport.quietCounts(server);
+    Map<String, Long> before = BenchSupport.settledCounts(server);
     Rep r = run.run();
-    return new Rep(r.fromJvmMs(), r.fromClientMs(), r.cpuMs(), ViewBenchSupport.delta(before, ViewBenchSupport.quietCounts(server)));
+    return new Rep(r.fromJvmMs(), r.fromClientMs(), r.cpuMs(), BenchSupport.delta(before, BenchSupport.settledCounts(server)));
   }
 
   /**
@@ -271,7 +271,7 @@ public final class FirstViewBench {
       Rep median = byReads.get(byReads.size() / 2);
       Map<String, Long> breakdown = new TreeMap<>(median.requests());
       breakdown.keySet().removeAll(NOT_READS);
-      medians[c] = ViewBenchSupport.median(client);
+      medians[c] = BenchSupport.median(client);
       System.out.printf(Locale.ROOT, "%-34s %26s %26s %26s %9d  %s%n", label(CONTENDERS.get(c)), spread(client),
           cold ? spread(jvm) : "", cold ? spread(cpu) : "", median.reads(), breakdown);
     }
@@ -280,7 +280,7 @@ public final class FirstViewBench {
   }
 
   private static String spread(double[] sorted) {
-    return String.format(Locale.ROOT, "%.1f (%.1f–%.1f)", ViewBenchSupport.median(sorted), sorted[0],
+    return String.format(Locale.ROOT, "%.1f (%.1f–%.1f)", BenchSupport.median(sorted), sorted[0],
         sorted[sorted.length - 1]);
   }
 

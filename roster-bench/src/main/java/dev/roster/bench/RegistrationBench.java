@@ -213,13 +213,7 @@ public final class RegistrationBench {
 
     @Override
     public Rep run(String service, int n) throws Exception {
-      JsonInstanceSerializer<Map> serializer = new JsonInstanceSerializer<>(Map.class);
-      List<byte[]> data = new ArrayList<>(n);
-      for (ServiceInstance<Map> instance : curatorInstances(service, n)) {
-        data.add(serializer.serialize(instance));
-      }
-      createIfMissing(BASE, CreateMode.PERSISTENT);
-      createIfMissing(BASE + "/" + service, CreateMode.CONTAINER);
+      List<byte[]> data = floorData(service, n);
       String parent = BASE + "/" + service + "/";
       ZooKeeper zk = connect(server.connectString());
       try {
@@ -288,14 +282,7 @@ public final class RegistrationBench {
 
     @Override
     public Rep run(String service, int n) throws Exception {
-      JsonInstanceSerializer<Map> serializer = new JsonInstanceSerializer<>(Map.class);
-      List<byte[]> data = new ArrayList<>(n);
-      for (ServiceInstance<Map> instance : curatorInstances(service, n)) {
-        data.add(serializer.serialize(instance));
-      }
-      // The floor has no library to make the parent, so it is made even with --cold-parents.
-      createIfMissing(BASE, CreateMode.PERSISTENT);
-      createIfMissing(BASE + "/" + service, CreateMode.CONTAINER);
+      List<byte[]> data = floorData(service, n);
       String parent = BASE + "/" + service + "/";
       ZooKeeper zk = connect(server.connectString());
       try {
@@ -305,6 +292,22 @@ public final class RegistrationBench {
         zk.close();
       }
     }
+  }
+
+  /**
+   * The Curator JSON of N instances, for the bare-client floors, with their service's node
+   * made: a floor has no library to make it, so it is made even with --cold-parents.
+   */
+  @SuppressWarnings("rawtypes")
+  private List<byte[]> floorData(String service, int n) throws Exception {
+    JsonInstanceSerializer<Map> serializer = new JsonInstanceSerializer<>(Map.class);
+    List<byte[]> data = new ArrayList<>(n);
+    for (ServiceInstance<Map> instance : curatorInstances(service, n)) {
+      data.add(serializer.serialize(instance));
+    }
+    createIfMissing(BASE, CreateMode.PERSISTENT);
+    createIfMissing(BASE + "/" + service, CreateMode.CONTAINER);
+    return data;
   }
 
   @FunctionalInterface
@@ -318,14 +321,31 @@ public final class RegistrationBench {
    * client's start-up traffic is left out and a request pipelined behind the last call is in.
    */
   private Rep measure(String service, int n, Step step) throws Exception {
-    Map<String, Long> before = quietCounts();
     long[] latencies = new long[n];
+    return timed(service, n, latencies, () -> {
+      for (int i = 0; i < n; i++) {
+        long t0 = System.nanoTime();
+        step.run(i);
+        latencies[i] = System.nanoTime() - t0;
+      }
+    });
+  }
+
+  @FunctionalInterface
+  private interface Batch {
+    void run() throws Exception;
+  }
+
+  /** Times one batch of {@code n} registrations; there is no per-call latency to record. */
+  private Rep measureBatch(String service, int n, Batch batch) throws Exception {
+    return timed(service, n, new long[0], batch);
+  }
+
+  /** Runs {@code body}, timed, between two quiet reads of the server's request counts. */
+  private Rep timed(String service, int n, long[] latencies, Batch body) throws Exception {
+    Map<String, Long> before = quietCounts();
     long start = System.nanoTime();
-    for (int i = 0; i < n; i++) {
-      long t0 = System.nanoTime();
-      step.run(i);
-      latencies[i] = System.nanoTime() - t0;
-    }
+    body.run();
     long nanos = System.nanoTime() - start;
     Map<String, Long> after = quietCounts();
     checkInstances(service, n);
@@ -337,29 +357,6 @@ public final class RegistrationBench {
       }
     });
     return new Rep(nanos, latencies, requests);
-  }
-
-  @FunctionalInterface
-  private interface Batch {
-    void run() throws Exception;
-  }
-
-  /** Times one batch of {@code n} registrations; there is no per-call latency to record. */
-  private Rep measureBatch(String service, int n, Batch batch) throws Exception {
-    Map<String, Long> before = quietCounts();
-    long start = System.nanoTime();
-    batch.run();
-    long nanos = System.nanoTime() - start;
-    Map<String, Long> after = quietCounts();
-    checkInstances(service, n);
-    Map<String, Long> requests = new TreeMap<>();
-    after.forEach((op, count) -> {
-      long delta = count - before.getOrDefault(op, 0L);
-      if (delta != 0) {
-        requests.put(op, delta);
-      }
-    });
-    return new Rep(nanos, new long[0], requests);
   }
 
   /** The server's request counts once they have not moved (pings aside) for 100 ms, or after 3 s. */

@@ -111,12 +111,12 @@ public final class ScaleBench {
       throws Exception {
     System.out.printf(Locale.ROOT, "Scale envelope: Roster %s, Curator x-discovery %s, ZooKeeper %s (embedded, "
             + "in this JVM, -Xmx %d MB), Java %s, %d cores; children -Xmx2g%n",
-        ViewBenchSupport.version("dev.roster", "roster-core"),
-        ViewBenchSupport.version("org.apache.curator", "curator-x-discovery"),
+        BenchSupport.version("dev.roster", "roster-core"),
+        BenchSupport.version("org.apache.curator", "curator-x-discovery"),
         Version.getFullVersion().split("[- ]")[0], Runtime.getRuntime().maxMemory() >> 20,
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
     long serverBase = usedHeap();
-    mark = ViewBenchSupport.quietCounts(server);
+    mark = BenchSupport.settledCounts(server);
     long t0 = System.nanoTime();
     List<Child> owners = new ArrayList<>();
     for (int p = 0; p < registrants; p++) {
@@ -135,7 +135,7 @@ public final class ScaleBench {
             + "(JVM start included), %,.0f instances/s; per process %s%n  requests %s (%.2f per instance)%n"
             + "  server heap with them: %,d MB (%,d B per instance)%n",
         total, services, registrants, wall, total / wall, own, regRequests,
-        (double) ViewBenchSupport.withoutPings(regRequests) / total, serverHeap >> 20, serverHeap / total);
+        (double) BenchSupport.withoutPings(regRequests) / total, serverHeap >> 20, serverHeap / total);
     for (int rep = 0; rep < reps; rep++) {
       for (String which : rep % 2 == 0 ? List.of("roster", "curator") : List.of("curator", "roster")) {
         watch(which, services, perService, watchers, watchedEach, serverBase);
@@ -149,7 +149,7 @@ public final class ScaleBench {
 
   private void watch(String which, int services, int perService, int watchers, int watchedEach, long serverBase)
       throws Exception {
-    mark = ViewBenchSupport.quietCounts(server);
+    mark = BenchSupport.settledCounts(server);
     try (Child c = Child.start("--child-watch", which, server.connectString(), services + "", perService + "",
         watchers + "", watchedEach + "")) {
       String many = c.awaitStep();
@@ -166,8 +166,8 @@ public final class ScaleBench {
 
   /** The requests since the last phase, pings left out; starts the next phase. */
   private Map<String, Long> phase() throws InterruptedException {
-    Map<String, Long> now = ViewBenchSupport.quietCounts(server);
-    Map<String, Long> delta = ViewBenchSupport.delta(mark, now);
+    Map<String, Long> now = BenchSupport.settledCounts(server);
+    Map<String, Long> delta = BenchSupport.delta(mark, now);
     delta.remove("ping");
     mark = now;
     return delta;

@@ -56,8 +56,8 @@ public final class WideListingProbe {
 
   /** The requests since the last phase, pings left out; starts the next phase. */
   private Map<String, Long> phase() throws InterruptedException {
-    Map<String, Long> now = ViewBenchSupport.quietCounts(server);
-    Map<String, Long> delta = ViewBenchSupport.delta(mark, now);
+    Map<String, Long> now = BenchSupport.settledCounts(server);
+    Map<String, Long> delta = BenchSupport.delta(mark, now);
     delta.remove("ping");
     mark = now;
     return delta;
@@ -132,7 +132,7 @@ public final class WideListingProbe {
   /** What one watcher of a too-wide service does for 15 s: reconnects, listings sent, what it shows. */
   @SuppressWarnings({"rawtypes", "unchecked"})
   private void observe(String which, String service) throws Exception {
-    mark = ViewBenchSupport.quietCounts(server);
+    mark = BenchSupport.settledCounts(server);
     AtomicInteger suspended = new AtomicInteger();
     String shows;
     if (which.equals("roster")) {
