@@ -176,6 +176,9 @@ public final class Roster implements AutoCloseable {
     private Duration massRemovalConfirmation;
     private java.nio.file.Path snapshotDirectory;
     private java.util.concurrent.Executor eventExecutor;
+    private dev.roster.security.Authentication authentication;
+    private dev.roster.security.AclPolicy aclPolicy;
+    private dev.roster.security.Tls tls;
 
     private Builder() {}
 
@@ -301,17 +304,53 @@ public final class Roster implements AutoCloseable {
     }
 
     /**
+     * The identity this Roster's session authenticates as, for every new session (also after
+     * an expiry). Without one the session is anonymous, unless a {@link #tls TLS} client
+     * certificate identifies it.
+     */
+    public Builder authentication(dev.roster.security.Authentication authentication) {
+      this.authentication = Objects.requireNonNull(authentication, "authentication");
+      return this;
+    }
+
+    /**
+     * The ACL on every node this Roster creates, and what it accepts of a service node it did
+     * not create; default {@link dev.roster.security.AclPolicy#serviceOwned()} once this
+     * Roster has an identity ({@link #authentication} or a TLS client certificate), {@link
+     * dev.roster.security.AclPolicy#open()} without one.
+     */
+    public Builder aclPolicy(dev.roster.security.AclPolicy policy) {
+      this.aclPolicy = Objects.requireNonNull(policy, "acl policy");
+      return this;
+    }
+
+    /** Connects over TLS only, with this configuration; see {@link dev.roster.security.Tls}. */
+    public Builder tls(dev.roster.security.Tls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
      * Connects and returns the Roster.
      *
+     * @throws IllegalArgumentException if an owned {@link #aclPolicy} is asked for without an
+     *     identity to own the nodes
      * @throws RosterException if no connection was made within the connection timeout (and
      *     {@link #failFast} is on); the message names the connect string
      */
     public Roster build() {
+      boolean identified = authentication != null || (tls != null && tls.keyStore() != null);
+      dev.roster.security.AclPolicy policy = aclPolicy != null ? aclPolicy
+          : identified ? dev.roster.security.AclPolicy.serviceOwned() : dev.roster.security.AclPolicy.open();
+      if (policy.owned() && !identified) {
+        throw new IllegalArgumentException("acl policy " + policy.name()
+            + ": needs an identity to own the nodes; set authentication(...) or a tls(...) key store");
+      }
       RosterConfig config = new RosterConfig(connectString, basePath, sessionTimeout, connectionTimeout,
           operationTimeout != null ? operationTimeout : connectionTimeout, codec, maxInstanceBytes,
           eventListener, failFast, massRemovalThreshold,
           massRemovalConfirmation != null ? massRemovalConfirmation : sessionTimeout, snapshotDirectory,
-          eventExecutor);
+          eventExecutor, authentication, policy, tls);
       RosterCore core = new RosterCore(config);
       core.start();
       return new Roster(core);

@@ -25,6 +25,7 @@ import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import dev.roster.internal.SecurityAccess;
 import dev.roster.internal.Validation;
 import java.util.List;
 import java.util.Set;
@@ -45,7 +46,7 @@ import java.util.Set;
 @AnalyzeClasses(packagesOf = Roster.class, importOptions = ArchitectureTest.RosterCoreMainClasses.class)
 class ArchitectureTest {
 
-  /** The packages users compile against; {@code security} is in DESIGN's list, still to come. */
+  /** The packages users compile against. */
   private static final String[] API = {
       "dev.roster", "dev.roster.balance", "dev.roster.codec", "dev.roster.health", "dev.roster.security"};
 
@@ -80,10 +81,20 @@ class ArchitectureTest {
           + " ServiceInstance and Roster.builder() so every entry point refuses the same way");
 
   @ArchTest
-  static final ArchRule validationIsALeaf = classes()
-      .that().belongToAnyOf(Validation.class)
-      .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.roster..").or(equivalentTo(Validation.class)))
-      .because("the API packages may use it (see above) only because it can close no cycle");
+  static final ArchRule securityUsesOnlyValidationAndSecurityAccessFromInternal = noClasses()
+      .that().resideInAPackage("dev.roster.security..")
+      .should().dependOnClassesThat(resideInAPackage("dev.roster.internal..").and(
+          DescribedPredicate.not(equivalentTo(Validation.class)))
+          .and(DescribedPredicate.not(equivalentTo(SecurityAccess.class))))
+      .because("identities, ACL policies and TLS settings are values; SecurityAccess is how the"
+          + " connection reads their secrets, which the public API never hands out");
+
+  @ArchTest
+  static final ArchRule validationAndSecurityAccessAreLeaves = classes()
+      .that().belongToAnyOf(Validation.class, SecurityAccess.class)
+      .should().onlyDependOnClassesThat(resideOutsideOfPackage("dev.roster..")
+          .or(equivalentTo(Validation.class)).or(equivalentTo(SecurityAccess.class)))
+      .because("the API packages may use them (see above) only because they can close no cycle");
 
   @ArchTest
   static final ArchRule subpackagesFormNoCycle = slices()
@@ -91,6 +102,7 @@ class ArchitectureTest {
       .should().beFreeOfCycles()
       // A dependency on a leaf cannot take part in a cycle of classes; see validationIsALeaf.
       .ignoreDependency(alwaysTrue(), equivalentTo(Validation.class))
+      .ignoreDependency(alwaysTrue(), equivalentTo(SecurityAccess.class))
       .because("the implementation builds on balance, codec and health; none of them may need it back");
 
   /** A class users can name: public, and every class it is nested in public too. */

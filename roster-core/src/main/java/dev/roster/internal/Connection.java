@@ -53,7 +53,7 @@ final class Connection {
     this.events = events;
     this.ctx = new SerialExecutor(workers, "roster-connection");
     this.watchdog = new PauseWatchdog(this, timer, config.sessionTimeout(), config.operationTimeout());
-    this.curator = CuratorFrameworkFactory.builder()
+    CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder()
         .connectString(config.connectString())
         .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
         .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
@@ -62,8 +62,13 @@ final class Connection {
         // which would bypass proxies and load balancers the user put in front of them.
         .ensembleTracker(false)
         .zookeeperFactory(new PromptReconnect())
-        .threadFactory(curatorThreads)
-        .build();
+        .threadFactory(curatorThreads);
+    try {
+      Security.configure(builder, config);
+    } catch (Exception e) {
+      throw new RosterException("configuring the ZooKeeper client for " + config.connectString() + ": " + e.getMessage(), e);
+    }
+    this.curator = builder.build();
   }
 
   /** The serial context of connection events, also used for work that must follow them in order. */

@@ -18,4 +18,7 @@ public record RosterConfig(
     double massRemovalThreshold,
     Duration massRemovalConfirmation,
     java.nio.file.@org.jspecify.annotations.Nullable Path snapshotDirectory,
-    java.util.concurrent.@org.jspecify.annotations.Nullable Executor eventExecutor) {}
+    java.util.concurrent.@org.jspecify.annotations.Nullable Executor eventExecutor,
+    dev.roster.security.@org.jspecify.annotations.Nullable Authentication authentication,
+    dev.roster.security.AclPolicy aclPolicy,
+    dev.roster.security.@org.jspecify.annotations.Nullable Tls tls) {}

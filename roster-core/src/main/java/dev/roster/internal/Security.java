@@ -1,0 +1,90 @@
+package dev.roster.internal;
+
+import dev.roster.security.AclPolicy;
+import dev.roster.security.Authentication;
+import dev.roster.security.Tls;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooDefs.Perms;
+import org.apache.zookeeper.client.ZKClientConfig;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns a Roster's security settings into ZooKeeper's terms: the client configuration of its
+ * one session (TLS, SASL), the identity it authenticates as, and the ACL of every node it
+ * creates.
+ */
+final class Security {
+  private Security() {}
+
+  /**
+   * Configures the Curator client. The {@link ZKClientConfig} is this Roster's own: ZooKeeper
+   * reads TLS and SASL settings from it rather than from system properties, so Rosters with
+   * different settings coexist in one JVM.
+   */
+  static void configure(CuratorFrameworkFactory.Builder builder, RosterConfig config) throws Exception {
+    ZKClientConfig client = new ZKClientConfig();
+    Authentication auth = config.authentication();
+    boolean sasl = auth != null && auth.scheme().equals("sasl");
+    // Off unless asked for: a JVM-wide JAAS file meant for another client must not make this
+    // one try SASL (and, failing, connect unauthenticated).
+    client.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, Boolean.toString(sasl));
+    if (sasl) {
+      client.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, auth.loginContext());
+    }
+    Tls tls = config.tls();
+    if (tls != null) {
+      client.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
+      client.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
+      client.setProperty("zookeeper.ssl.trustStore.location", tls.trustStore().toString());
+      client.setProperty("zookeeper.ssl.trustStore.password", new String(SecurityAccess.trustPassword(tls)));
+      client.setProperty("zookeeper.ssl.trustStore.type", tls.trustStoreType());
+      if (tls.keyStore() != null) {
+        client.setProperty("zookeeper.ssl.keyStore.location", tls.keyStore().toString());
+        client.setProperty("zookeeper.ssl.keyStore.password", new String(SecurityAccess.keyPassword(tls)));
+        client.setProperty("zookeeper.ssl.keyStore.type", tls.keyStoreType());
+      }
+      client.setProperty("zookeeper.ssl.hostnameVerification", Boolean.toString(tls.hostnameVerification()));
+    }
+    builder.zkClientConfig(client);
+    if (auth != null && auth.scheme().equals("digest")) {
+      builder.authorization("digest", SecurityAccess.credentials(auth));
+    }
+  }
+
+  /** True when this Roster's session carries an identity: an {@link Authentication} or a client certificate. */
+  static boolean hasIdentity(@Nullable Authentication auth, @Nullable Tls tls) {
+    return auth != null || (tls != null && tls.keyStore() != null);
+  }
+
+  /** The ACL of every node created under {@code policy}. */
+  static List<ACL> acl(AclPolicy policy) {
+    if (!policy.owned()) {
+      return ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    }
+    List<ACL> acl = new ArrayList<>();
+    // "auth" stands for every identity the creating session has authenticated as.
+    acl.add(new ACL(Perms.ALL, ZooDefs.Ids.AUTH_IDS));
+    for (String admin : policy.admins()) {
+      acl.add(new ACL(Perms.ALL, id(admin)));
+    }
+    if (policy.worldReadable()) {
+      acl.add(new ACL(Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE));
+    } else {
+      for (String reader : policy.readers()) {
+        acl.add(new ACL(Perms.READ, id(reader)));
+      }
+    }
+    return List.copyOf(acl);
+  }
+
+  /** {@code scheme:id} as checked by {@link AclPolicy}. */
+  static Id id(String aclId) {
+    int colon = aclId.indexOf(':');
+    return new Id(aclId.substring(0, colon), aclId.substring(colon + 1));
+  }
+}

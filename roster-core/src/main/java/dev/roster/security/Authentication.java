@@ -1,0 +1,151 @@
+package dev.roster.security;
+
+import dev.roster.internal.SecurityAccess;
+import dev.roster.internal.Validation;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The identity a Roster's ZooKeeper session authenticates as. Every instance of one service
+ * usually shares one identity ({@code payments}), and under {@link AclPolicy#serviceOwned()}
+ * only that identity can add, change or remove the service's instances.
+ *
+ * <ul>
+ *   <li>{@link #digest(String, char[])}: ZooKeeper's {@code digest} scheme, a user name and a
+ *       password. The password crosses the network in clear unless the connection uses {@link
+ *       Tls}; use both.
+ *   <li>{@link #sasl()}: SASL (Kerberos or DIGEST-MD5) through the JAAS login context the JVM
+ *       is configured with.
+ *   <li>x509: no {@code Authentication} is needed; a {@link Tls.Builder#keyStore client
+ *       certificate} is the identity, and the server maps its subject to the ACL id.
+ * </ul>
+ *
+ * <p>Immutable. The password is copied when given, kept only to authenticate each new
+ * session, and never appears in {@link #toString()}, logs or messages.
+ */
+public final class Authentication {
+  static {
+    SecurityAccess.setCredentials(a -> ((Authentication) a).credentials.clone());
+  }
+
+  private final String scheme;
+  private final @Nullable String user;
+  private final byte[] credentials;
+  private final @Nullable String loginContext;
+  private final @Nullable String aclId;
+
+  private Authentication(String scheme, @Nullable String user, byte[] credentials,
+      @Nullable String loginContext, @Nullable String aclId) {
+    this.scheme = scheme;
+    this.user = user;
+    this.credentials = credentials;
+    this.loginContext = loginContext;
+    this.aclId = aclId;
+  }
+
+  /**
+   * ZooKeeper's {@code digest} scheme. The server must accept it (it does by default).
+   *
+   * @param user the user name: 1–255 characters, no ':' (the scheme's separator), no spaces
+   *     or control characters
+   * @param password not empty; copied, so the caller may wipe its array afterwards
+   * @throws IllegalArgumentException naming the field that is wrong
+   */
+  public static Authentication digest(String user, char[] password) {
+    Objects.requireNonNull(user, "digest user");
+    Objects.requireNonNull(password, "digest password");
+    if (user.isEmpty() || user.length() > 255 || user.indexOf(':') >= 0
+        || user.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+      throw new IllegalArgumentException("digest user " + Validation.quote(user)
+          + ": must be 1-255 characters without ':', spaces or control characters");
+    }
+    if (password.length == 0) {
+      throw new IllegalArgumentException("digest password for " + Validation.quote(user) + ": must not be empty");
+    }
+    byte[] pass = utf8(password);
+    byte[] userColon = (user + ":").getBytes(StandardCharsets.UTF_8);
+    byte[] credentials = new byte[userColon.length + pass.length];
+    System.arraycopy(userColon, 0, credentials, 0, userColon.length);
+    System.arraycopy(pass, 0, credentials, userColon.length, pass.length);
+    Arrays.fill(pass, (byte) 0);
+    return new Authentication("digest", user, credentials, null, "digest:" + user + ":" + sha1Base64(credentials));
+  }
+
+  /**
+   * SASL through the JVM's JAAS configuration ({@code java.security.auth.login.config}), login
+   * context {@code Client}, as ZooKeeper's own client uses it.
+   */
+  public static Authentication sasl() {
+    return sasl("Client");
+  }
+
+  /** SASL through the named JAAS login context. */
+  public static Authentication sasl(String loginContext) {
+    Objects.requireNonNull(loginContext, "sasl login context");
+    if (loginContext.isBlank()) {
+      throw new IllegalArgumentException("sasl login context " + Validation.quote(loginContext) + ": must not be blank");
+    }
+    return new Authentication("sasl", null, new byte[0], loginContext, null);
+  }
+
+  /**
+   * The ACL id a digest identity has on the server, {@code digest:user:base64(sha1(user:password))}:
+   * what an operator names as a service's owner or a reader (see {@link AclPolicy#locked}).
+   */
+  public static String digestAclId(String user, char[] password) {
+    return digest(user, password).aclId();
+  }
+
+  /** {@code digest} or {@code sasl}. */
+  public String scheme() {
+    return scheme;
+  }
+
+  /** The digest user name; null for SASL, whose name the server learns from the login. */
+  public @Nullable String user() {
+    return user;
+  }
+
+  /** The JAAS login context of a SASL identity; null for digest. */
+  public @Nullable String loginContext() {
+    return loginContext;
+  }
+
+  /**
+   * This identity as an ACL id, {@code digest:user:hash}; null for SASL, whose id the server
+   * derives from the login (Roster asks the server once per session).
+   */
+  public @Nullable String aclId() {
+    return aclId;
+  }
+
+  @Override
+  public String toString() {
+    return user != null ? scheme + ":" + user : scheme + "(" + loginContext + ")";
+  }
+
+  private static byte[] utf8(char[] chars) {
+    ByteBuffer buffer = StandardCharsets.UTF_8.encode(CharBuffer.wrap(chars));
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    if (buffer.hasArray()) {
+      Arrays.fill(buffer.array(), (byte) 0);
+    }
+    return bytes;
+  }
+
+  private static String sha1Base64(byte[] bytes) {
+    try {
+      return Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-1, which ZooKeeper's digest scheme needs", e);
+    }
+  }
+}
