@@ -93,6 +93,10 @@ final class DeregisterCommand extends BaseCommand implements Callable<Integer> {
     } catch (KeeperException.ConnectionLossException | KeeperException.SessionExpiredException e) {
       throw CommandFailure.unreachable("lost ZooKeeper at " + zk.connectString + " before " + name
           + " was deregistered; run `roster ls " + service + "` to see whether it was", e);
+    } catch (KeeperException.NoAuthException e) {
+      throw new CommandFailure("ZooKeeper refused to delete " + path + ": deleting a node takes the delete permission"
+          + " on its parent, " + zk.servicePath(service) + ", which this command's identity lacks (`roster service acl "
+          + service + "` shows who has it; --auth names the identity)");
     } catch (KeeperException e) {
       throw new CommandFailure("could not deregister " + name + " at " + path + ": " + e.code(), e);
     } catch (InterruptedException e) {

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
 
 /**
  * A plain ZooKeeper client for the commands that look at nodes as nodes, which the library's
@@ -34,9 +35,11 @@ final class DirectZooKeeper implements AutoCloseable {
         connected.countDown();
       }
     };
+    // Options are checked before the connect, so their errors keep their own option's name.
+    ZKClientConfig config = zk.security.clientConfig();
     Client client;
     try {
-      client = new Client(zk.connectString, sessionTimeout(zk.timeout), watcher);
+      client = new Client(zk.connectString, sessionTimeout(zk.timeout), watcher, config);
     } catch (IOException | IllegalArgumentException e) {
       // A connect string ZooKeeper cannot parse: bad input.
       throw new IllegalArgumentException("--zk '" + zk.connectString + "': " + e.getMessage(), e);
@@ -53,6 +56,7 @@ final class DirectZooKeeper implements AutoCloseable {
       throw CommandFailure.unreachable("could not connect to ZooKeeper at " + zk.connectString + " within "
           + Text.duration(zk.timeout) + ZooKeeperOptions.reachHint(), null);
     }
+    zk.security.addAuth(client);
     return new DirectZooKeeper(client);
   }
 
@@ -94,8 +98,8 @@ final class DirectZooKeeper implements AutoCloseable {
 
   /** Opens up the one thing the client knows and does not publish: the server it talks to. */
   private static final class Client extends ZooKeeper {
-    Client(String connectString, int sessionTimeout, Watcher watcher) throws IOException {
-      super(connectString, sessionTimeout, watcher);
+    Client(String connectString, int sessionTimeout, Watcher watcher, ZKClientConfig config) throws IOException {
+      super(connectString, sessionTimeout, watcher, config);
     }
 
     SocketAddress remote() {

@@ -16,10 +16,12 @@ import picocli.CommandLine.ParameterException;
         "`up` runs a local ZooKeeper; the other commands talk to ZooKeeper directly (--zk): "
             + "`register` holds an instance (while a health check passes, if given one), `ls` and "
             + "`watch` show what is registered, `get` picks one instance for a script, `deregister` "
-            + "removes a node no live session owns, and `status` shows the ensemble and the counts."
+            + "removes a node no live session owns, and `status` shows the ensemble and the counts. "
+            + "`service create` gives a service an owner, `service acl` shows who may change it, `whoami` "
+            + "the identity --auth or --tls-key make; see SECURITY.md."
     },
     subcommands = {UpCommand.class, RegisterCommand.class, LsCommand.class, WatchCommand.class, GetCommand.class,
-        DeregisterCommand.class, StatusCommand.class},
+        DeregisterCommand.class, StatusCommand.class, ServiceCommand.class, WhoAmICommand.class},
     footerHeading = "%nExamples:%n",
     footer = {
         "  roster up                                   # ZooKeeper on 127.0.0.1:2181",
@@ -31,6 +33,8 @@ import picocli.CommandLine.ParameterException;
         "  curl \"http://$(roster get payments --key user-42)/\"",
         "  roster status                               # members, roles, counts",
         "  roster deregister payments p1               # only if no live session owns it",
+        "  roster ls --auth digest:payments --password-file payments.pw --tls-trust ca.p12 --zk zk1:2281",
+        "  roster service create payments --owner ID   # ID from `roster whoami`; see SECURITY.md",
         "  roster watch servers --codec raw --base-path /",
         "  ./roster bench --quick                      # from a checkout: the benchmarks, see BENCHMARKS.md",
         "",
@@ -50,7 +54,7 @@ final class RosterCommand extends BaseCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch, get, deregister, status");
+    throw new ParameterException(spec.commandLine(), "Missing command: one of up, register, ls, watch, get, deregister, status, service, whoami");
   }
 
   /** Prints {@code roster VERSION} and the Java that runs it. */

@@ -5,6 +5,7 @@ import dev.roster.RosterEventListener;
 import dev.roster.RosterException;
 import dev.roster.codec.InstanceCodec;
 import java.time.Duration;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Where the client commands find ZooKeeper, and how long they wait for it. */
@@ -31,6 +32,8 @@ final class ZooKeeperOptions {
       converter = DurationConverter.class,
       description = "How long to wait to connect, and for each operation (default: ${DEFAULT-VALUE}).")
   Duration timeout;
+
+  @Mixin ZooKeeperSecurity security;
 
   /** Connects, or fails with one line that names the connect string. */
   Roster connect() {
@@ -59,6 +62,7 @@ final class ZooKeeperOptions {
         .operationTimeout(timeout)
         .codec(codec)
         .eventListener(events);
+    security.apply(builder);
     try {
       return builder.build();
     } catch (RosterException e) {

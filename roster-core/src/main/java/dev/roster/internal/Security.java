@@ -79,7 +79,7 @@ final class Security {
         acl.add(new ACL(Perms.READ, id(reader)));
       }
     }
-    return List.copyOf(acl);
+    return acl; // mutable: ZooKeeper's client asks it whether it contains null, which List.of refuses
   }
 
   /** {@code scheme:id} as checked by {@link AclPolicy}. */
