@@ -347,8 +347,14 @@ final class NodeReconciler {
     }
   }
 
+  /**
+   * Replaces a node in one transaction. It begins by writing the service node's (empty) data:
+   * every watcher's recursive watch sees that before the deletion, with the same zxid, and so
+   * knows to re-read rather than report the instance gone (see {@code SharedView}).
+   */
   private static List<Op> replace(RegistrationImpl reg, int version) {
     return List.of(
+        Op.setData(reg.path.substring(0, reg.path.lastIndexOf('/')), new byte[0], -1),
         Op.delete(reg.path, version),
         Op.create(reg.path, reg.data, ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.EPHEMERAL));
   }

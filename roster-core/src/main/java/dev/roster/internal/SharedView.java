@@ -29,10 +29,12 @@ import org.slf4j.LoggerFactory;
  * service node delivers created, changed and deleted events for each instance node, each
  * with the zxid of the transaction that caused it. A created or changed node costs one
  * {@code getData}, skipped when the view already holds data at least that new. A deleted
- * node costs one {@code getData} too, skipped when the view holds a node created after the
- * deletion: the re-read is what tells a removal from a replacement (delete and create in
- * one transaction, as Roster does with a node left by its own expired session), so
- * listeners are never handed a removal for an instance that did not go away.
+ * node costs nothing: it is removed at once, unless the deletion may be half of a
+ * replacement (delete and create in one transaction, as Roster does with a node left by its
+ * own expired session), so listeners are never handed a removal for an instance that did
+ * not go away. Roster's replacing transaction begins by writing the service node's data,
+ * which reaches every watcher before the deletion, with the same zxid; a deletion at that
+ * zxid is then re-read (one {@code getData}), which tells the removal from the replacement.
  *
  * <p>Persistent watches do not replay what happened while the client was disconnected, so
  * every (re)connect triggers a full resync: list the children, read them all pipelined,
@@ -75,6 +77,8 @@ final class SharedView {
   private volatile Instant staleSince = Instant.now();
   private volatile int skippedCount;
   private volatile long lastZxid;
+  /** The zxid of the last write to the service node itself: a transaction that may replace an instance. */
+  private long replacementZxid = -1;
   /** Bumped on every disconnect, so a resync that raced a disconnect does not clear "stale". */
   private final AtomicInteger suspensions = new AtomicInteger();
   /** Orders the stale/fresh transitions of the connection thread and the view's context. */
@@ -244,6 +248,10 @@ final class SharedView {
       return;
     }
     String p = event.getPath();
+    if (path.equals(p) && event.getType() == Watcher.Event.EventType.NodeDataChanged) {
+      replacementZxid = event.getZxid(); // see the class comment: a replacement may follow
+      return;
+    }
     if (p == null || p.length() <= path.length() + 1 || !p.startsWith(path) || p.charAt(path.length()) != '/') {
       return;
     }
@@ -272,7 +280,11 @@ final class SharedView {
         if (current != null && knownZxid && current.czxid() > zxid) {
           return; // we hold a node created after this deletion
         }
-        read(child);
+        if (knownZxid && zxid != replacementZxid) {
+          removed(child); // no replacement in this transaction: nothing to ask
+        } else {
+          read(child);
+        }
         break;
       default:
         break;
@@ -299,27 +311,32 @@ final class SharedView {
     List<ServiceInstance> added = new ArrayList<>(1);
     List<ServiceInstance> removed = new ArrayList<>(1);
     List<ServiceInstance> updated = new ArrayList<>(1);
-    Entry before = entries.get(child);
     if (node == null) {
-      Entry old = entries.remove(child);
-      if (old != null) {
-        removed.add(old.instance());
-      }
-      if (skipped.remove(child) != null) {
-        skippedCount = skipped.size();
-      }
-    } else {
-      apply(child, node, entries, skipped, added, removed, updated);
-      skippedCount = skipped.size();
+      removed(child);
+      return;
     }
+    Entry before = entries.get(child);
+    apply(child, node, entries, skipped, added, removed, updated);
+    skippedCount = skipped.size();
     Entry after = entries.get(child);
     ServiceInstance leaving = before == null ? null : before.instance();
     ServiceInstance arriving = after == null ? null : after.instance();
     publish(added, removed, updated, leaving == arriving ? null : snapshot.replace(leaving, arriving, BY_ID));
-    if (node != null && (!added.isEmpty() || !updated.isEmpty())) {
+    if (!added.isEmpty() || !updated.isEmpty()) {
       // Queued after the listeners' change, so it measures until they were told; the mtime
       // came with the read, so this costs ZooKeeper nothing.
       core.events().changePropagatedSince(service, node.stat().getMtime());
+    }
+  }
+
+  /** A node is gone: drops it (or its skip) and publishes the removal. */
+  private void removed(String child) {
+    Entry old = entries.remove(child);
+    if (skipped.remove(child) != null) {
+      skippedCount = skipped.size();
+    }
+    if (old != null) {
+      publish(List.of(), List.of(old.instance()), List.of(), snapshot.replace(old.instance(), null, BY_ID));
     }
   }
 
