@@ -65,7 +65,10 @@ import org.jspecify.annotations.Nullable;
  * keeps the node from being emptied, removed and re-created by someone else.
  *
  * <p>This session's identities are asked of the server ({@code whoAmI}) once per session,
- * sent as the session starts; the {@code ip} scheme is not an identity. Under {@link
+ * sent as the session starts; the {@code ip} scheme is not an identity. The server names a
+ * digest identity by its user alone, so the configured {@code Authentication}'s id stands in
+ * for it. It shows a node's digest hashes only to a reader with admin permission on it: to
+ * the owner of a node it made, but not to one refused. Under {@link
  * AclPolicy#open()} none of this happens: no request is added.
  *
  * <p>Thread-safe: the registrar's context checks and marks services, the connection's
@@ -250,7 +253,7 @@ final class Ownership {
         owner |= (a.getPerms() & Perms.ALL) == Perms.ALL;
         continue;
       }
-      if (admins.contains(id.getScheme() + ":" + id.getId())) {
+      if (isAdmin(id, admins)) {
         continue;
       }
       int writes = a.getPerms() & (Perms.CREATE | Perms.DELETE | Perms.WRITE | Perms.ADMIN);
@@ -269,6 +272,18 @@ final class Ownership {
       why.set(why.size() - 1, why.get(why.size() - 1) + " (neither this identity nor an admin)");
     }
     return why.isEmpty() ? null : String.join(", and ", why);
+  }
+
+  /**
+   * True for an admin's entry. The server hides digest hashes from a reader without admin
+   * permission on the node, and such a reader is refused anyway (it lacks all permissions):
+   * its message then takes an admin's user name for the admin rather than complain of it.
+   */
+  private static boolean isAdmin(Id id, List<String> admins) {
+    if (admins.contains(id.getScheme() + ":" + id.getId())) {
+      return true;
+    }
+    return masked(id) && admins.stream().anyMatch(a -> a.startsWith("digest:" + user(id) + ":"));
   }
 
   /**
