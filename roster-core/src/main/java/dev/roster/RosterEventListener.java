@@ -85,6 +85,17 @@ public interface RosterEventListener {
   default void registrationConflict(ServiceInstance instance, long ownerSessionId) {}
 
   /**
+   * A registration could not be (re)created because ZooKeeper's ACLs do not let this Roster:
+   * its service node belongs to another identity (see {@link dev.roster.security.AclPolicy}),
+   * or ZooKeeper refused a write (NoAuth, InvalidACL). Fired once per registration and
+   * reason; a registration already made keeps retrying, with back-off, so that an operator's
+   * fix heals it. Runs on the event path.
+   *
+   * @param reason what was refused, on which node, and how to fix it
+   */
+  default void registrationRefused(ServiceInstance instance, String reason) {}
+
+  /**
    * A node under a watched service could not be decoded and is skipped. Fired once per node
    * and reason (a node that stays bad is not reported again on every re-read). Runs on the
    * event path.

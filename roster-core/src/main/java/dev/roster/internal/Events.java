@@ -141,6 +141,11 @@ final class Events implements RosterEventListener {
   }
 
   @Override
+  public void registrationRefused(ServiceInstance instance, String reason) {
+    emit(() -> delegate.registrationRefused(instance, reason));
+  }
+
+  @Override
   public void nodeSkipped(String service, String path, String codec, String reason) {
     emit(() -> delegate.nodeSkipped(service, path, codec, reason));
   }

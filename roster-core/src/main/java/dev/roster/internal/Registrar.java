@@ -54,7 +54,7 @@ final class Registrar {
   Registrar(RosterCore core, SerialExecutor ctx) {
     this.core = core;
     this.ctx = ctx;
-    this.reconciler = new NodeReconciler(core, ourSessions);
+    this.reconciler = new NodeReconciler(core, ourSessions, core.ownership());
   }
 
   void noteSession(long sessionId) {
@@ -90,6 +90,10 @@ final class Registrar {
         abandon(reg);
         reportConflict(reg, outcome.owner());
         throw new RegistrationConflictException(path, outcome.owner());
+      case REFUSED:
+        abandon(reg);
+        reportRefusal(reg, outcome.refusal());
+        throw outcome.refusal();
       default:
         abandon(reg);
         throw new RosterException("could not register " + path + " at ZooKeeper "
@@ -199,6 +203,10 @@ final class Registrar {
     }
     NodeReconciler.Batch done = reconciler.createAll(zk, zk.getSessionId(), batch);
     List<RegistrationImpl> retry = new ArrayList<>(done.retry());
+    done.refused().forEach((reg, why) -> {
+      reportRefusal(reg, why);
+      failed.put(reg, why);
+    });
     for (RegistrationImpl reg : done.again()) {
       NodeReconciler.Outcome outcome = reconciler.ensure(reg, false);
       switch (outcome.kind()) {
@@ -208,6 +216,10 @@ final class Registrar {
           failed.put(reg, new RegistrationConflictException(reg.path, outcome.owner()));
         }
         case RETRY -> retry.add(reg);
+        case REFUSED -> {
+          reportRefusal(reg, outcome.refusal());
+          failed.put(reg, outcome.refusal());
+        }
         case FAILED -> failed.put(reg, new RosterException("could not register " + reg.path + " at ZooKeeper "
             + core.config().connectString() + ": " + describe(outcome.error()), outcome.error()));
       }
@@ -325,16 +337,27 @@ final class Registrar {
       return; // the connection changed again; its own event runs this again
     }
     long sid = zk.getSessionId();
-    List<RegistrationImpl> again = reconciler.pipelined(zk, sid, new ArrayList<>(byPath.values()));
-    if (again == null) {
+    NodeReconciler.Pass pass = reconciler.pipelined(zk, sid, new ArrayList<>(byPath.values()));
+    if (pass == null) {
       scheduleRetry(); // connection problem
       return;
     }
     int failed = 0;
-    for (RegistrationImpl reg : again) {
+    for (Map.Entry<RegistrationImpl, RosterException> refused : pass.refused().entrySet()) {
+      // Not re-created, as for a conflict; retried with back-off so that an operator's fix heals it.
+      reportRefusal(refused.getKey(), refused.getValue());
+      failed++;
+      core.scheduleReconcile();
+    }
+    for (RegistrationImpl reg : pass.again()) {
       NodeReconciler.Outcome outcome = reconciler.ensure(reg, false);
       switch (outcome.kind()) {
         case CONFLICT -> reportConflict(reg, outcome.owner());
+        case REFUSED -> {
+          reportRefusal(reg, outcome.refusal());
+          failed++;
+          core.scheduleReconcile();
+        }
         case RETRY -> {
           scheduleRetry();
           return;
@@ -381,6 +404,23 @@ final class Registrar {
     core.events().registrationConflict(reg.instance, owner);
   }
 
+  /**
+   * Reports, once per registration and reason, that ZooKeeper's ACLs keep it from being made:
+   * a service node not ours, NoAuth, InvalidACL.
+   */
+  void reportRefusal(RegistrationImpl reg, RosterException why) {
+    synchronized (reg) {
+      if (why.getMessage().equals(reg.refusal)) {
+        return;
+      }
+      reg.refusal = why.getMessage();
+    }
+    if (reg.open) {
+      log.warn("{}", why.getMessage());
+    }
+    core.events().registrationRefused(reg.instance, why.getMessage());
+  }
+
   /** Deletes the node if one of our sessions owns it; false on a connection problem. Context only. */
   private boolean deleteIfOurs(String path) {
     ZooKeeper zk = core.zooKeeperOrNull();
@@ -406,7 +446,11 @@ final class Registrar {
       if (ZkOps.isConnectionProblem(e)) {
         return false;
       }
-      log.warn("could not delete {}: {}", path, describe(e));
+      if (Ownership.isAccessProblem(e)) {
+        log.warn("could not deregister: {}", core.ownership().refused(zk, "delete", path, e, timeout).getMessage());
+      } else {
+        log.warn("could not delete {}: {}", path, describe(e));
+      }
       return true;
     }
   }
@@ -427,7 +471,25 @@ final class Registrar {
       pendingDeletes.add(reg.path);
       scheduleRetry();
     }
+    forgetServiceIfLast(reg);
     retire(reg);
+  }
+
+  /**
+   * Once this Roster holds no registration in a service, nothing keeps its node from being
+   * emptied and re-created by someone else, so the next registration checks it again.
+   */
+  private void forgetServiceIfLast(RegistrationImpl reg) {
+    if (!core.ownership().owned()) {
+      return;
+    }
+    String service = reg.instance.service();
+    for (RegistrationImpl other : byPath.values()) {
+      if (other.instance.service().equals(service)) {
+        return;
+      }
+    }
+    core.ownership().forget(service);
   }
 
   /** Tells listeners a registration was let go, once, if they were told it was made. Any thread. */

@@ -7,6 +7,7 @@ import dev.roster.ServiceInstance;
 import java.time.Duration;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +30,8 @@ final class RegistrationImpl implements Registration, Watcher {
   volatile long session;
   volatile long watchSession;
   long conflictOwner; // guarded by this
+  /** The last refusal reported (see {@link Registrar#reportRefusal}), null since the node was made. */
+  @Nullable String refusal; // guarded by this
   /** The zxid of our own latest setData, so its watch event is not checked again. */
   volatile long writtenZxid;
   /** When register() was called ({@link System#nanoTime}), for the first registered event. */
@@ -102,6 +105,9 @@ final class RegistrationImpl implements Registration, Watcher {
     if (outcome.kind() == NodeReconciler.Outcome.Kind.CONFLICT) {
       throw new RegistrationConflictException(path, outcome.owner());
     }
+    if (outcome.kind() == NodeReconciler.Outcome.Kind.REFUSED) {
+      throw outcome.refusal();
+    }
     if (outcome.kind() != NodeReconciler.Outcome.Kind.OK) {
       throw new RosterException("could not update " + path + ": " + Registrar.describe(outcome.error()),
           outcome.error());
@@ -171,6 +177,10 @@ final class RegistrationImpl implements Registration, Watcher {
       NodeReconciler.Outcome outcome = registrar.reconciler.ensure(this, type == Event.EventType.NodeDeleted);
       switch (outcome.kind()) {
         case CONFLICT -> registrar.reportConflict(this, outcome.owner());
+        case REFUSED -> {
+          registrar.reportRefusal(this, outcome.refusal());
+          core.scheduleReconcile();
+        }
         case RETRY -> registrar.scheduleRetry();
         case OK -> {
           synchronized (this) {

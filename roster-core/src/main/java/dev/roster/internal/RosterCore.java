@@ -37,6 +37,7 @@ public final class RosterCore implements AutoCloseable, Connection.Handler {
   private final ExecutorService workers;
   private final Timer timer;
   private final Connection connection;
+  private final Ownership ownership;
   private final Registrar registrar;
   private final ViewRegistry views;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -54,6 +55,7 @@ public final class RosterCore implements AutoCloseable, Connection.Handler {
     this.workers = Executors.newCachedThreadPool(Threads.daemon("roster-" + n + "-worker-"));
     this.timer = new Timer("roster-" + n + "-timer-");
     this.connection = new Connection(config, events, workers, timer, Threads.daemon("roster-" + n + "-curator-"));
+    this.ownership = new Ownership(config, workers, this::zooKeeperOrNull);
     this.registrar = new Registrar(this, new SerialExecutor(workers, "roster-registrar"));
     this.views = new ViewRegistry(this, workers);
   }
@@ -85,6 +87,7 @@ public final class RosterCore implements AutoCloseable, Connection.Handler {
   @Override
   public void sessionStarted(long sessionId) {
     registrar.noteSession(sessionId);
+    ownership.sessionStarted(sessionId);
   }
 
   @Override
@@ -131,6 +134,10 @@ public final class RosterCore implements AutoCloseable, Connection.Handler {
 
   Events events() {
     return events;
+  }
+
+  Ownership ownership() {
+    return ownership;
   }
 
   Timer timer() {

@@ -4,6 +4,7 @@ import dev.roster.security.AclPolicy;
 import dev.roster.security.Authentication;
 import dev.roster.security.Tls;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.zookeeper.ZooDefs;
@@ -79,7 +80,24 @@ final class Security {
         acl.add(new ACL(Perms.READ, id(reader)));
       }
     }
-    return acl; // mutable: ZooKeeper's client asks it whether it contains null, which List.of refuses
+    // Not List.copyOf: ZooKeeper's synchronous calls ask the list whether it holds null.
+    return Collections.unmodifiableList(acl);
+  }
+
+  /**
+   * The ACL of the base path and its ancestors, when Roster creates them: as {@link #acl},
+   * but whoever may read may also create, so that any identity (any reader, when {@code
+   * locked}) can start a new service. See {@link Ownership} for why that is safe.
+   */
+  static List<ACL> directoryAcl(AclPolicy policy) {
+    if (!policy.owned()) {
+      return ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    }
+    List<ACL> acl = new ArrayList<>();
+    for (ACL a : acl(policy)) {
+      acl.add(a.getPerms() == Perms.READ ? new ACL(Perms.READ | Perms.CREATE, a.getId()) : a);
+    }
+    return Collections.unmodifiableList(acl);
   }
 
   /** {@code scheme:id} as checked by {@link AclPolicy}. */

@@ -13,8 +13,8 @@ import org.apache.zookeeper.KeeperException.Code;
 import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.Watcher;
-import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.jspecify.annotations.Nullable;
 
@@ -164,10 +164,11 @@ public final class ZkOps {
     return f;
   }
 
-  /** Creates a node with open ACLs. */
-  public static CompletableFuture<String> create(ZooKeeper zk, String path, byte[] data, CreateMode mode) {
+  /** Creates a node with the ACL {@code acl}. */
+  public static CompletableFuture<String> create(ZooKeeper zk, String path, byte[] data, List<ACL> acl,
+      CreateMode mode) {
     CompletableFuture<String> f = new CompletableFuture<>();
-    zk.create(path, data, ZooDefs.Ids.OPEN_ACL_UNSAFE, mode,
+    zk.create(path, data, acl, mode,
         (rc, p, ctx, name) -> complete(f, rc, p, name), null);
     return f;
   }
