@@ -433,6 +433,11 @@ final class RegisterCommand extends BaseCommand implements Callable<Integer> {
           + Text.session(ownerSessionId) + "; another process uses the same service and id");
     }
 
+    @Override
+    public void registrationRefused(ServiceInstance refused, String reason) {
+      say("cannot register " + name(refused) + " again: " + reason);
+    }
+
     private void say(String message) {
       if (holding) {
         err.println(Text.now() + "  " + message);
