@@ -388,4 +388,34 @@ class AclIT {
     copy.remove("ping");
     return copy;
   }
+
+  /**
+   * A view meets nodes it may not read: one instance whose ACL hides it from this identity is
+   * skipped and counted while the others are served; a whole service it may not list makes the
+   * view fail with a message that names the node and the identity, not retry silently.
+   */
+  @Test
+  void aViewSkipsAnUnreadableInstanceAndFailsClearlyOnAnUnreadableService() throws Exception {
+    Roster owner = payments();
+    owner.register(instance("payments", "p1"));
+    ZooKeeper ownerHandle = raw("payments", PAYMENTS_PASSWORD);
+    ownerHandle.create("/services/payments/hidden", dev.roster.codec.InstanceCodec.springCloud().encode(
+        instance("payments", "hidden")), acls(acl(Perms.ALL, PAYMENTS)), org.apache.zookeeper.CreateMode.EPHEMERAL);
+
+    Roster other = roster(Roster.builder().authentication(Authentication.digest("mallory", MALLORY_PASSWORD)));
+    ServiceView view = other.watch("payments");
+    view.whenReady().get(5, TimeUnit.SECONDS);
+    assertThat(view.instances()).extracting(ServiceInstance::id).containsExactly("p1");
+    assertThat(view.skippedNodes()).isEqualTo(1);
+    owner.register(instance("payments", "p2"));
+    await().atMost(Duration.ofSeconds(5)).until(() -> view.instances().size() == 2);
+
+    Roster locked = payments(AclPolicy.locked(), RosterEventListener.NONE);
+    locked.register(instance("secret", "s1"));
+    ServiceView hidden = other.watch("secret");
+    assertThatThrownBy(() -> hidden.whenReady().get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(RosterException.class)
+        .cause().hasMessageContaining("ZooKeeper refused read on /services/secret")
+        .hasMessageContaining("digest:mallory").hasMessageContaining("lacks READ");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.roster.internal;
 
 import dev.roster.ServiceChange;
+import dev.roster.RosterException;
 import dev.roster.ServiceInstance;
 import dev.roster.codec.InstanceFormatException;
 import java.time.Duration;
@@ -59,6 +60,8 @@ final class SharedView {
   private static final int TYPICAL_NODE_CEILING = 4 * 1024;
   /** One getData result in a multi reply besides its data: op header and Stat. */
   private static final int NODE_REPLY_OVERHEAD = 12 + 68;
+  private static final String UNREADABLE_REASON =
+      "not readable by this Roster's identity: its ACL does not grant read (ZooKeeper answered NoAuth)";
 
   /**
    * One decoded node and the zxids that order it against watch events; its bytes only when
@@ -300,6 +303,13 @@ final class SharedView {
     ZkOps.NodeData node;
     try {
       node = ZkOps.await(ZkOps.getData(zk, path + "/" + child), core.config().operationTimeout());
+    } catch (KeeperException.NoAuthException e) {
+      Entry old = entries.get(child);
+      List<ServiceInstance> removed = new ArrayList<>(1);
+      skip(child, UNREADABLE_REASON, entries, skipped, removed);
+      skippedCount = skipped.size();
+      publish(List.of(), removed, List.of(), old == null ? null : snapshot.replace(old.instance(), null, BY_ID));
+      return;
     } catch (KeeperException e) {
       if (!ZkOps.isConnectionProblem(e)) {
         log.warn("could not read {}/{}: {}", path, child, e.code());
@@ -348,17 +358,7 @@ final class SharedView {
     try {
       instance = core.config().codec().decode(service, child, node.data());
     } catch (InstanceFormatException e) {
-      String reason = e.getMessage();
-      String before = skipped.get(child);
-      if (!reason.equals(before)) {
-        log.warn("skipping {}/{}: {}", path, child, reason);
-        core.events().nodeSkipped(service, path + "/" + child, core.config().codec().name(), reason);
-      }
-      skippedInto.put(child, reason);
-      into.remove(child);
-      if (old != null) {
-        removed.add(old.instance()); // an instance whose data went bad is no longer usable
-      }
+      skip(child, e.getMessage(), into, skippedInto, removed);
       return;
     }
     skippedInto.remove(child);
@@ -374,6 +374,26 @@ final class SharedView {
     into.put(child, new Entry(instance, node.stat().getCzxid(), node.stat().getMzxid(),
         snapshots == null ? null : node.data()));
     noteZxid(node.stat().getMzxid());
+  }
+
+  /**
+   * Counts a node the view cannot use (bad data, or an ACL that hides it from this identity),
+   * telling the event listener once per reason; an instance held until now is removed.
+   */
+  private void skip(String child, String reason, Map<String, Entry> into, Map<String, String> skippedInto,
+      List<ServiceInstance> removed) {
+    if (!reason.equals(skipped.get(child))) {
+      log.warn("skipping {}/{}: {}", path, child, reason);
+      core.events().nodeSkipped(service, path + "/" + child, core.config().codec().name(), reason);
+    }
+    skippedInto.put(child, reason);
+    Entry old = into.remove(child);
+    if (old == null) {
+      old = entries.get(child);
+    }
+    if (old != null) {
+      removed.add(old.instance()); // an instance whose node went bad is no longer usable
+    }
   }
 
   /**
@@ -443,9 +463,15 @@ final class SharedView {
       for (int i = 0; i < children.size(); i++) {
         // Decoded as the answers arrive, in order, so decoding overlaps the later replies'
         // transfer; each reply is released once applied, so a large view's replies go at once.
-        ZkOps.NodeData node = ZkOps.await(reads.set(i, null),
-            Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
-        if (node != null) {
+        ZkOps.NodeData node;
+        try {
+          node = ZkOps.await(reads.set(i, null), Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (KeeperException.NoAuthException e) {
+          node = ZkOps.UNREADABLE;
+        }
+        if (node == ZkOps.UNREADABLE) {
+          skip(children.get(i), UNREADABLE_REASON, next, nextSkipped, removed);
+        } else if (node != null) {
           largest = Math.max(largest, node.data().length);
           apply(children.get(i), node, next, nextSkipped, added, removed, updated);
         }
@@ -457,6 +483,17 @@ final class SharedView {
         log.debug("{}: every node is small; full reads are batched again", service);
       }
     } catch (KeeperException e) {
+      if (!listingAnswered && (e.code() == KeeperException.Code.NOAUTH)) {
+        // Not this identity's to list (AclPolicy.locked): said once, clearly, and tried again
+        // with back-off, so that an operator's fix heals the view.
+        if (!ready.isDone()) {
+          RosterException refusal = core.ownership().refused(zk, "read", path, e, timeout);
+          log.error("view of {}: {}", service, refusal.getMessage());
+          ready.completeExceptionally(refusal);
+        }
+        scheduleResync();
+        return;
+      }
       if (!listingAnswered && e.code() == KeeperException.Code.CONNECTIONLOSS) {
         listingLosses++;
       } else if (batchedRead && e.code() == KeeperException.Code.CONNECTIONLOSS) {

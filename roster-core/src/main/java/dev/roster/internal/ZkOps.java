@@ -33,6 +33,9 @@ public final class ZkOps {
   /** A node's data and stat. */
   public record NodeData(byte[] data, Stat stat) {}
 
+  /** Stands in {@link #getDataAll}'s answer for a node whose ACL does not let this session read it. */
+  public static final NodeData UNREADABLE = new NodeData(new byte[0], new Stat());
+
   /** Waits for {@code future} up to {@code timeout}; unwraps ZooKeeper's exceptions. */
   public static <T> T await(CompletableFuture<T> future, Duration timeout) throws KeeperException {
     try {
@@ -85,7 +88,8 @@ public final class ZkOps {
   /**
    * Reads several nodes in one read-only {@code multi} (ZooKeeper 3.6 or later): one request
    * and one reply instead of one each. Completes with one entry per path, in order, {@code
-   * null} for a node that does not exist; the caller keeps the reply under the client's
+   * null} for a node that does not exist, {@link #UNREADABLE} for one this session may not
+   * read; the caller keeps the reply under the client's
    * {@code jute.maxbuffer}.
    */
   public static CompletableFuture<List<@Nullable NodeData>> getDataAll(ZooKeeper zk, List<String> paths) {
@@ -109,6 +113,8 @@ public final class ZkOps {
           nodes.add(new NodeData(d.getData() == null ? new byte[0] : d.getData(), d.getStat()));
         } else if (r instanceof OpResult.ErrorResult e && e.getErr() == Code.NONODE.intValue()) {
           nodes.add(null);
+        } else if (r instanceof OpResult.ErrorResult e && e.getErr() == Code.NOAUTH.intValue()) {
+          nodes.add(UNREADABLE);
         } else {
           int err = r instanceof OpResult.ErrorResult e ? e.getErr() : Code.SYSTEMERROR.intValue();
           f.completeExceptionally(KeeperException.create(Code.get(err), paths.get(i)));
