@@ -25,6 +25,8 @@ class CodecGeneratedTest {
       decoded += outcome.decoded();
       refused += outcome.refused();
     }
+    System.out.printf("CodecGeneratedTest: %d cases x %d codecs, %d decoded, %d refused, seed %d%n", CASES,
+        CodecSafety.CODECS.size(), decoded, refused, seed);
     // Both outcomes are exercised, or the generator has gone blind.
     assertThat(decoded).as("decoded, seed %d", seed).isGreaterThan(CASES);
     assertThat(refused).as("refused, seed %d", seed).isGreaterThan(CASES);
