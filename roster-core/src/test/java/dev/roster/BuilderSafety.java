@@ -68,26 +68,6 @@ final class BuilderSafety {
     return true;
   }
 
-  /**
-   * Leaves lone surrogates out of metadata keys, where the builder takes them and no reader
-   * can read them back: the bug {@link LoneSurrogateTest} holds. Remove once it is fixed.
-   */
-  static @Nullable String withoutLoneSurrogates(@Nullable String s) {
-    if (s == null) {
-      return null;
-    }
-    StringBuilder out = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        out.append(c).append(s.charAt(++i));
-      } else {
-        out.append(Character.isSurrogate(c) ? '\ufffd' : c);
-      }
-    }
-    return out.toString();
-  }
-
   /** An instance in a failure message: escaped, and cut where a huge value would drown the message. */
   static String shown(ServiceInstance instance) {
     return escaped(instance.toString(), 1500);

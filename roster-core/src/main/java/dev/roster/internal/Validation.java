@@ -124,12 +124,25 @@ public final class Validation {
     return value;
   }
 
-  /** Checks a metadata key: non-empty, at most 255 characters, no control characters. */
+  /**
+   * Checks a metadata key: non-empty, at most 255 characters, no control characters, no
+   * unpaired UTF-16 surrogate (JSON field names carry it as an escape that Jackson, like other
+   * readers, refuses to read back, so the node would be unreadable everywhere).
+   */
   public static String metadataKey(String key) {
     if (key == null) {
       throw new IllegalArgumentException("metadata key is null");
     }
     label("metadata key", key);
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException("metadata key " + quote(key)
+            + ": must be valid text; an unpaired surrogate at index " + i + " cannot be read back from JSON");
+      }
+    }
     if (RESERVED_METADATA_KEYS.contains(key)) {
       throw new IllegalArgumentException("metadata key " + quote(key)
           + ": is reserved for Roster's own attribute; use the builder's zone(...), weight(...) or status(...)");
