@@ -36,9 +36,10 @@ import org.jspecify.annotations.Nullable;
  * }
  * }</pre>
  *
- * <p>The keys are made by the JDK's own {@code keytool} (the one in {@code java.home}), one
- * process per key pair, run two at a time; the stores are then assembled with the {@link
- * KeyStore} API. That takes a few seconds, so generate once per test class. Keys are EC P-256,
+ * <p>The keys are made by the JDK's own {@code keytool} (the one in {@code java.home}, with {@code
+ * -signer}, so JDK 17 or later), one process per key pair, the two CAs and then the five leaves
+ * side by side; the stores are then assembled with the {@link KeyStore} API. No library beyond
+ * the JDK is needed. That takes a few seconds, so generate once per test class. Keys are EC P-256,
  * certificates are valid for two days (the expired one ended yesterday). Every store is PKCS12
  * except the two named JKS, and all of them share one random {@link #password()}.
  *
@@ -52,6 +53,9 @@ public final class TestCertificates {
   public static final String WRONG_HOST = "wrong-host.invalid";
 
   private static final Duration KEYTOOL_TIMEOUT = Duration.ofSeconds(60);
+
+  /** keytool reads the password from this variable of its environment, not from its command line. */
+  private static final String PASSWORD_VARIABLE = "ROSTER_TEST_STORE_PASSWORD";
 
   private final Path dir;
   private final char[] password;
@@ -205,7 +209,7 @@ public final class TestCertificates {
 
     List<String> command() {
       List<String> command = keytool("-genkeypair", "-keystore", workStore().toString(), "-alias", alias,
-          "-dname", subject, "-signer", "ca", "-signerkeypass", new String(password),
+          "-dname", subject, "-signer", "ca", "-signerkeypass:env", PASSWORD_VARIABLE,
           "-ext", "eku=" + usage, "-ext", "ku=digitalSignature,keyAgreement");
       if (sans != null) {
         command.addAll(List.of("-ext", sans));
@@ -222,8 +226,8 @@ public final class TestCertificates {
         // A short-lived tool: the client compiler and the serial collector start it fastest.
         "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC"));
     command.addAll(List.of(args));
-    command.addAll(List.of("-keyalg", "EC", "-groupname", "secp256r1", "-storepass", new String(password),
-        "-keypass", new String(password), "-noprompt"));
+    command.addAll(List.of("-keyalg", "EC", "-groupname", "secp256r1", "-storepass:env", PASSWORD_VARIABLE,
+        "-keypass:env", PASSWORD_VARIABLE, "-noprompt"));
     return command;
   }
 
@@ -232,7 +236,9 @@ public final class TestCertificates {
     List<Process> processes = new ArrayList<>();
     try {
       for (List<String> command : commands) {
-        processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start());
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        builder.environment().put(PASSWORD_VARIABLE, new String(password));
+        processes.add(builder.start());
       }
       for (int i = 0; i < processes.size(); i++) {
         Process p = processes.get(i);
@@ -241,10 +247,8 @@ public final class TestCertificates {
           throw new IllegalStateException("keytool did not finish within " + KEYTOOL_TIMEOUT.toSeconds() + " s");
         }
         if (p.exitValue() != 0) {
-          // The command line holds the password: say which step failed, not how it was called.
-          throw new IllegalStateException("keytool " + commands.get(i).get(3) + " for "
-              + commands.get(i).get(5) + " failed (exit " + p.exitValue() + "): "
-              + new String(output, StandardCharsets.UTF_8).replace(new String(password), "***").strip());
+          throw new IllegalStateException(String.join(" ", commands.get(i)) + " failed (exit " + p.exitValue()
+              + "): " + new String(output, StandardCharsets.UTF_8).replace(new String(password), "***").strip());
         }
       }
     } catch (IOException e) {
