@@ -2,6 +2,7 @@ package dev.roster.internal;
 
 import dev.roster.RosterEventListener.ConnectionState;
 import dev.roster.RosterException;
+import dev.roster.security.Tls;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
@@ -25,6 +26,12 @@ import org.slf4j.LoggerFactory;
 final class Connection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
 
+  /**
+   * Under TLS, how long the first connection may take before a diagnostic handshake looks for a
+   * certificate problem (at most half the connection timeout).
+   */
+  private static final long DIAGNOSE_AFTER_MS = 2_000;
+
   /** What the rest of the Roster does on connection events; called on the connection context. */
   interface Handler {
     /** A session began (the first, or one after expiry); called before anything else is told. */
@@ -47,6 +54,8 @@ final class Connection {
   private volatile long sessionId;
   private volatile boolean closed;
   private final PauseWatchdog watchdog;
+  /** Why the first connection failed, when a diagnosis found out; written by {@link #start}. */
+  private volatile @Nullable String connectProblem;
 
   Connection(RosterConfig config, Events events, Executor workers, Timer timer, ThreadFactory curatorThreads) {
     this.config = config;
@@ -88,7 +97,7 @@ final class Connection {
     curator.start();
     boolean ok;
     try {
-      ok = curator.blockUntilConnected((int) config.connectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      ok = awaitFirstConnection();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new RosterException("interrupted while connecting to ZooKeeper at " + config.connectString(), e);
@@ -98,6 +107,42 @@ final class Connection {
       noteConnected();
     }
     return ok;
+  }
+
+  /**
+   * Waits for the first connection. Under TLS, ZooKeeper's client treats a failed handshake like
+   * an unreachable server and tries again for ever, so a bad certificate would only show as a
+   * timeout. So when the connection is late, one handshake of our own ({@link TlsDiagnosis})
+   * looks for a certificate problem, and one it finds ends the wait at once: trying again
+   * would fail the same way. The connection is never retried without TLS.
+   */
+  private boolean awaitFirstConnection() throws InterruptedException {
+    long timeoutMs = config.connectionTimeout().toMillis();
+    Tls tls = config.tls();
+    if (tls == null) {
+      return curator.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    if (curator.blockUntilConnected((int) Math.min(timeoutMs / 2, DIAGNOSE_AFTER_MS), TimeUnit.MILLISECONDS)) {
+      return true;
+    }
+    String problem = TlsDiagnosis.diagnose(config.connectString(), tls, Duration.ofNanos(deadline - System.nanoTime()));
+    if (problem != null && !curator.getZookeeperClient().isConnected()) {
+      connectProblem = problem;
+      return false;
+    }
+    long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    return curator.blockUntilConnected((int) Math.max(1, remainingMs), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Why {@link #start} could not connect, when it found out: a TLS problem, in words that name
+   * the server and the certificate.
+   *
+   * @return the problem, or null if it is not known
+   */
+  @Nullable String connectProblem() {
+    return connectProblem;
   }
 
   /**

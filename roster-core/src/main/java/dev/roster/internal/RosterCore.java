@@ -70,15 +70,17 @@ public final class RosterCore implements AutoCloseable, Connection.Handler {
       throw e;
     }
     if (!ok) {
+      String problem = connection.connectProblem();
+      String why = problem == null ? "" : ": " + problem;
       if (!config.failFast()) {
         org.slf4j.LoggerFactory.getLogger(RosterCore.class).warn(
-            "ZooKeeper at {} is not reachable yet; starting anyway and connecting in the background",
-            config.connectString());
+            "ZooKeeper at {} is not reachable yet{}; starting anyway and connecting in the background",
+            config.connectString(), why);
         return;
       }
       close();
       throw new RosterException("could not connect to ZooKeeper at " + config.connectString()
-          + " within " + config.connectionTimeout().toMillis() + " ms");
+          + (problem == null ? " within " + config.connectionTimeout().toMillis() + " ms" : why));
     }
   }
 

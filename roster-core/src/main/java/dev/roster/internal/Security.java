@@ -20,6 +20,9 @@ import org.jspecify.annotations.Nullable;
  * creates.
  */
 final class Security {
+  /** The prefix of ZooKeeper's client TLS keys ({@code ClientX509Util.getConfigPrefix()}). */
+  private static final String SSL = "zookeeper.ssl.";
+
   private Security() {}
 
   /**
@@ -39,22 +42,40 @@ final class Security {
     }
     Tls tls = config.tls();
     if (tls != null) {
-      client.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
-      client.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
-      client.setProperty("zookeeper.ssl.trustStore.location", tls.trustStore().toString());
-      client.setProperty("zookeeper.ssl.trustStore.password", new String(SecurityAccess.trustPassword(tls)));
-      client.setProperty("zookeeper.ssl.trustStore.type", tls.trustStoreType());
-      if (tls.keyStore() != null) {
-        client.setProperty("zookeeper.ssl.keyStore.location", tls.keyStore().toString());
-        client.setProperty("zookeeper.ssl.keyStore.password", new String(SecurityAccess.keyPassword(tls)));
-        client.setProperty("zookeeper.ssl.keyStore.type", tls.keyStoreType());
-      }
-      client.setProperty("zookeeper.ssl.hostnameVerification", Boolean.toString(tls.hostnameVerification()));
+      tls(client, tls);
     }
     builder.zkClientConfig(client);
     if (auth != null && auth.scheme().equals("digest")) {
       builder.authorization("digest", SecurityAccess.credentials(auth));
     }
+  }
+
+  /**
+   * The TLS keys of ZooKeeper's client ({@code ClientCnxnSocketNetty} reads them from this
+   * config through {@code ClientX509Util}, not from system properties). Every key naming a store
+   * or a password file is set, empty when unused, because ZKClientConfig starts from a copy of
+   * the system properties: a JVM-wide {@code zookeeper.ssl.keyStore.location} meant for another
+   * client must not become this Roster's certificate. Passwords sit only in this config, whose
+   * keys ending in "password" ZooKeeper redacts when it logs a change.
+   */
+  private static void tls(ZKClientConfig client, Tls tls) {
+    client.setProperty(ZKClientConfig.SECURE_CLIENT, "true");
+    client.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
+    client.setProperty(SSL + "trustStore.location", tls.trustStore().toString());
+    client.setProperty(SSL + "trustStore.password", new String(SecurityAccess.trustPassword(tls)));
+    client.setProperty(SSL + "trustStore.passwordPath", "");
+    client.setProperty(SSL + "trustStore.type", tls.trustStoreType());
+    boolean key = tls.keyStore() != null;
+    client.setProperty(SSL + "keyStore.location", key ? tls.keyStore().toString() : "");
+    client.setProperty(SSL + "keyStore.password", key ? new String(SecurityAccess.keyPassword(tls)) : "");
+    client.setProperty(SSL + "keyStore.passwordPath", "");
+    if (key) {
+      client.setProperty(SSL + "keyStore.type", tls.keyStoreType());
+    }
+    client.setProperty(SSL + "hostnameVerification", Boolean.toString(tls.hostnameVerification()));
+    // ZooKeeper's default, set so that no JVM-wide setting turns it on: a name from a reverse
+    // lookup is the attacker's to choose (CVE-2026-24281).
+    client.setProperty(SSL + "allowReverseDnsLookup", "false");
   }
 
   /** True when this Roster's session carries an identity: an {@link Authentication} or a client certificate. */

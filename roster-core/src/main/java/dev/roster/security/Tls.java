@@ -187,13 +187,32 @@ public final class Tls {
       return new Tls(this, trust.getType().toUpperCase(Locale.ROOT), keyType, subject);
     }
 
-    /** Opens a store as PKCS12, then as JKS, so the file's content decides, not its name. */
+    /**
+     * JKS first for a file that starts with JKS's magic number, else PKCS12 first. The JDK's
+     * PKCS12 and JKS implementations each read the other's files too, so the first type that
+     * opens a store is not proof of its format; the magic number is.
+     */
+    private static String[] typesToTry(Path path) {
+      byte[] head = new byte[4];
+      try (InputStream in = Files.newInputStream(path)) {
+        int read = in.readNBytes(head, 0, 4);
+        if (read == 4 && (head[0] & 0xff) == 0xfe && (head[1] & 0xff) == 0xed
+            && (head[2] & 0xff) == 0xfe && (head[3] & 0xff) == 0xed) {
+          return new String[] {"JKS", "PKCS12"};
+        }
+      } catch (IOException e) {
+        // Reported by the attempts to open it.
+      }
+      return new String[] {"PKCS12", "JKS"};
+    }
+
+    /** Opens a store as PKCS12 or JKS, whichever its content is, not its name. */
     private static KeyStore open(String field, Path path, char[] password) {
       if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
         throw new IllegalArgumentException(field + " " + path + ": not a readable file");
       }
       Exception first = null;
-      for (String type : new String[] {"PKCS12", "JKS"}) {
+      for (String type : typesToTry(path)) {
         try (InputStream in = Files.newInputStream(path)) {
           KeyStore store = KeyStore.getInstance(type);
           store.load(in, password);

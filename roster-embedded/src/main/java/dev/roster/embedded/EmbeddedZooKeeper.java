@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Built with {@link Builder#tls(ServerTls)}, it serves TLS only, on its one port; a plaintext
+ * client gets no answer there.
+ *
  * <p>For tests it also ends a client's session on the server ({@link #closeSession}), lists the
  * live sessions, and counts the requests each session sends ({@link #requestCounts(long)}), so
  * that a test can state what a client costs the server.
@@ -38,7 +41,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   /*
    * Why it is built this way:
    *
-   * - It assembles ZooKeeperServer and NIOServerCnxnFactory itself instead of running
+   * - It assembles ZooKeeperServer and its connection factory itself instead of running
    *   ZooKeeperServerMain, because ZooKeeperServerMain also starts the admin server (Jetty on
    *   8080, all interfaces) and offers no way to pick the bind address in code. Curator's
    *   TestingServer binds every interface.
@@ -59,6 +62,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
   private final boolean temporaryDataDir;
   private final Timings timings;
   private final int maxClientConnections;
+  private final @Nullable ServerTls tls;
   private final RequestCounts counts = new RequestCounts();
 
   private final Object lifecycle = new Object();
@@ -78,6 +82,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     this.port = builder.port;
     this.timings = builder.timings.resolve();
     this.maxClientConnections = builder.maxClientConnections;
+    this.tls = builder.tls;
   }
 
   /**
@@ -92,7 +97,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /**
    * Returns the address clients connect to, {@code "127.0.0.1:PORT"}. It stays the same across
-   * {@link #stop()} and {@link #restart()}.
+   * {@link #stop()} and {@link #restart()}. For a TLS server, this is its TLS port, its only one.
    *
    * @return the connect string
    */
@@ -108,6 +113,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
    */
   public int port() {
     return port;
+  }
+
+  /**
+   * Returns how the server serves TLS.
+   *
+   * @return the TLS settings, or null for a plaintext server
+   */
+  public @Nullable ServerTls tls() {
+    return tls;
   }
 
   /**
@@ -298,7 +312,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "EmbeddedZooKeeper{" + connectString() + (isRunning() ? ", running" : ", stopped") + "}";
+    return "EmbeddedZooKeeper{" + connectString() + (tls != null ? ", tls" : "") + (isRunning() ? ", running" : ", stopped") + "}";
   }
 
   private ServerRun requireRunning(String what) {
@@ -312,7 +326,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
   /** Starts one run of the server. Called with {@link #lifecycle} held, while stopped. */
   private void startUp() {
-    ServerRun run = ServerRun.start(dataDir, port, timings, maxClientConnections, counts);
+    ServerRun run = ServerRun.start(dataDir, port, timings, maxClientConnections, counts, tls);
     port = run.connections().getLocalPort();
     running = run;
     LOG.debug("ZooKeeper started on {} with data in {}", connectString(), dataDir);
@@ -327,6 +341,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private @Nullable Path dataDir;
     private Timings timings = Timings.ofTick(2_000);
     private int maxClientConnections;
+    private @Nullable ServerTls tls;
 
     private Builder() {}
 
@@ -429,6 +444,21 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
 
     /**
+     * Serves TLS only, with these settings, instead of plaintext: {@link
+     * EmbeddedZooKeeper#connectString()} is then the TLS port. The settings belong to this server
+     * alone (no system property is set), so TLS and plaintext servers, or TLS servers with
+     * different stores, run side by side in one JVM. A client certificate the server accepts
+     * authenticates the session as {@code x509:<subject>}.
+     *
+     * @param tls the server's stores and client authentication
+     * @return this builder
+     */
+    public Builder tls(ServerTls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
+    /**
      * Starts a server with these settings.
      *
      * @return the running server; close it when done
@@ -436,6 +466,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws IllegalArgumentException if the minimum session timeout exceeds the maximum
      * @throws UncheckedIOException if the data directory cannot be created or read, or the
      *     server cannot start
+     * @throws IllegalStateException if ZooKeeper cannot serve the TLS settings
      */
     public EmbeddedZooKeeper start() {
       boolean temporary = dataDir == null;

@@ -3,7 +3,8 @@
  * dev.roster.testing.ZooKeeperExtension}), real session expiry ({@link
  * dev.roster.testing.SessionExpiry}), a TCP proxy that breaks the network on demand ({@link
  * dev.roster.testing.FaultProxy}), and one such proxy in front of each member of a local
- * ensemble ({@link dev.roster.testing.ProxiedEnsemble}).
+ * ensemble ({@link dev.roster.testing.ProxiedEnsemble}), and TLS stores made at run time for TLS
+ * tests ({@link dev.roster.testing.TestCertificates}).
  */
 @NullMarked
 package dev.roster.testing;
