@@ -9,7 +9,7 @@ import dev.roster.embedded.ServerTls;
 import dev.roster.embedded.ServerTls.ClientAuth;
 import dev.roster.internal.Internals;
 import dev.roster.security.Tls;
-import dev.roster.testing.TestCertificates;
+import dev.roster.embedded.LocalCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -39,13 +39,13 @@ class TlsIT {
   private static final Duration MARGIN = Duration.ofSeconds(2);
 
   @TempDir static Path dir;
-  static TestCertificates certs;
+  static LocalCertificates certs;
 
   private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
 
   @BeforeAll
   static void certificates() {
-    certs = TestCertificates.generate(dir);
+    certs = LocalCertificates.generate(dir);
   }
 
   @AfterEach
@@ -96,8 +96,8 @@ class TlsIT {
 
     ZooKeeper handle = Internals.core(roster).zooKeeperOrNull();
 
-    assertThat(tls.clientSubject()).isEqualTo(TestCertificates.CLIENT_SUBJECT);
-    assertThat(tls.x509AclId()).isEqualTo("x509:" + TestCertificates.CLIENT_SUBJECT);
+    assertThat(tls.clientSubject()).isEqualTo(LocalCertificates.CLIENT_SUBJECT);
+    assertThat(tls.x509AclId()).isEqualTo("x509:" + LocalCertificates.CLIENT_SUBJECT);
     assertThat(handle).isNotNull();
     assertThat(handle.whoAmI()).extracting(ClientInfo::getAuthScheme, ClientInfo::getUser)
         .contains(Tuple.tuple("x509", tls.clientSubject()));
@@ -133,7 +133,7 @@ class TlsIT {
 
     assertThat(message)
         .contains("does not name 127.0.0.1")
-        .contains("dns:" + TestCertificates.WRONG_HOST);
+        .contains("dns:" + LocalCertificates.WRONG_HOST);
   }
 
   @Test

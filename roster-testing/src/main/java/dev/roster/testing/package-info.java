@@ -4,7 +4,7 @@
  * dev.roster.testing.SessionExpiry}), a TCP proxy that breaks the network on demand ({@link
  * dev.roster.testing.FaultProxy}), and one such proxy in front of each member of a local
  * ensemble ({@link dev.roster.testing.ProxiedEnsemble}), and TLS stores made at run time for TLS
- * tests ({@link dev.roster.testing.TestCertificates}).
+ * tests ({@link dev.roster.embedded.LocalCertificates}, in roster-embedded).
  */
 @NullMarked
 package dev.roster.testing;

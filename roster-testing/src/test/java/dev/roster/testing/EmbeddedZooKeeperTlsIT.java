@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.roster.embedded.EmbeddedZooKeeper;
+import dev.roster.embedded.LocalCertificates;
 import dev.roster.embedded.PortInUseException;
 import dev.roster.embedded.ServerTls;
 import dev.roster.embedded.ServerTls.ClientAuth;
@@ -24,20 +25,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** An {@link EmbeddedZooKeeper} serving TLS only, with stores made by {@link TestCertificates}. */
+/** An {@link EmbeddedZooKeeper} serving TLS only, with stores made by {@link LocalCertificates}. */
 class EmbeddedZooKeeperTlsIT {
   private static final Duration TICK = Duration.ofMillis(100);
   /** How long a client that should get nowhere is given to get somewhere. */
   private static final Duration NOTHING = Duration.ofSeconds(3);
 
   @TempDir static Path dir;
-  static TestCertificates certs;
+  static LocalCertificates certs;
 
   private final Deque<AutoCloseable> toClose = new ArrayDeque<>();
 
   @BeforeAll
   static void certificates() {
-    certs = TestCertificates.generate(dir);
+    certs = LocalCertificates.generate(dir);
   }
 
   @AfterEach
@@ -78,8 +79,8 @@ class EmbeddedZooKeeperTlsIT {
     ZooKeeper jks = connected(zk, clientConfig(certs.caTrustStoreJks(), certs.clientKeyStoreJks()));
 
     assertThat(client.whoAmI()).extracting(ClientInfo::getAuthScheme, ClientInfo::getUser)
-        .contains(org.assertj.core.groups.Tuple.tuple("x509", TestCertificates.CLIENT_SUBJECT));
-    assertThat(jks.whoAmI()).extracting(ClientInfo::getUser).contains(TestCertificates.CLIENT_SUBJECT);
+        .contains(org.assertj.core.groups.Tuple.tuple("x509", LocalCertificates.CLIENT_SUBJECT));
+    assertThat(jks.whoAmI()).extracting(ClientInfo::getUser).contains(LocalCertificates.CLIENT_SUBJECT);
   }
 
   @Test
@@ -101,7 +102,7 @@ class EmbeddedZooKeeperTlsIT {
 
     assertThat(anonymous.whoAmI()).extracting(ClientInfo::getAuthScheme).doesNotContain("x509");
     assertThat(stranger.whoAmI()).extracting(ClientInfo::getAuthScheme).doesNotContain("x509");
-    assertThat(known.whoAmI()).extracting(ClientInfo::getUser).contains(TestCertificates.CLIENT_SUBJECT);
+    assertThat(known.whoAmI()).extracting(ClientInfo::getUser).contains(LocalCertificates.CLIENT_SUBJECT);
   }
 
   @Test
@@ -143,7 +144,7 @@ class EmbeddedZooKeeperTlsIT {
     assertThat(zk.port()).isEqualTo(port);
     await().atMost(Duration.ofSeconds(15)).until(() -> client.getState().isConnected());
     assertThat(client.getSessionId()).isEqualTo(session);
-    assertThat(client.whoAmI()).extracting(ClientInfo::getUser).contains(TestCertificates.CLIENT_SUBJECT);
+    assertThat(client.whoAmI()).extracting(ClientInfo::getUser).contains(LocalCertificates.CLIENT_SUBJECT);
   }
 
   @Test

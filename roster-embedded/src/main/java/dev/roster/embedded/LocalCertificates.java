@@ -1,4 +1,4 @@
-package dev.roster.testing;
+package dev.roster.embedded;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,17 +22,19 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A set of TLS stores made at run time for tests, so that no key is ever committed: a test CA,
- * server certificates signed by it (a good one, an expired one, one for the wrong host), a
- * client certificate, and an unrelated second CA.
+ * TLS stores made at run time, so that no key is ever committed or shipped: a local CA, a
+ * server certificate signed by it for 127.0.0.1 and localhost, and a client certificate, for
+ * {@code roster up --tls} ({@link #forLocalServer}); and for tests ({@link #generate}) also
+ * an expired server certificate, one for the wrong host, and an unrelated second CA with a
+ * client certificate of its own.
  *
  * <pre>{@code
  * @TempDir static Path dir;
- * static TestCertificates certs;
+ * static LocalCertificates certs;
  *
  * @BeforeAll
  * static void certificates() {
- *   certs = TestCertificates.generate(dir);
+ *   certs = LocalCertificates.generate(dir);
  * }
  * }</pre>
  *
@@ -45,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Immutable; the files belong to the directory given, which the caller deletes.
  */
-public final class TestCertificates {
+public final class LocalCertificates {
   /** The subject of the client certificate, in RFC 2253 form as ZooKeeper's x509 provider reads it. */
   public static final String CLIENT_SUBJECT = "CN=payments,OU=services,O=Roster Test";
 
@@ -55,14 +57,66 @@ public final class TestCertificates {
   private static final Duration KEYTOOL_TIMEOUT = Duration.ofSeconds(60);
 
   /** keytool reads the password from this variable of its environment, not from its command line. */
-  private static final String PASSWORD_VARIABLE = "ROSTER_TEST_STORE_PASSWORD";
+  private static final String PASSWORD_VARIABLE = "ROSTER_STORE_PASSWORD";
+
+  /** The file of {@link #forLocalServer} that holds the stores' password. */
+  public static final String PASSWORD_FILE = "password";
 
   private final Path dir;
   private final char[] password;
+  private final boolean full;
 
-  private TestCertificates(Path dir, char[] password) {
+  private LocalCertificates(Path dir, char[] password, boolean full) {
     this.dir = dir;
     this.password = password;
+    this.full = full;
+  }
+
+  /**
+   * The stores of a local server in {@code dir} (made if missing): the CA's trust store
+   * ({@link #caTrustStore()}), the server's key store and a client key store, all under one
+   * random password kept in {@code dir/password} (readable by its owner only, where the file
+   * system allows), so that clients read it from there. Made once and reused, so clients keep
+   * trusting a server that restarts on the same directory.
+   *
+   * @throws UncheckedIOException if a store or the password file cannot be written or read
+   * @throws IllegalStateException if {@code keytool} fails
+   */
+  public static LocalCertificates forLocalServer(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    Path passwordFile = dir.resolve(PASSWORD_FILE);
+    try {
+      Files.createDirectories(dir);
+      LocalCertificates existing;
+      if (Files.isRegularFile(passwordFile)) {
+        existing = new LocalCertificates(dir, Files.readString(passwordFile, StandardCharsets.UTF_8).strip().toCharArray(),
+            false);
+        if (Files.isRegularFile(existing.caTrustStore()) && Files.isRegularFile(existing.serverKeyStore())
+            && Files.isRegularFile(existing.clientKeyStore()) && existing.serverValidTomorrow()) {
+          return existing;
+        }
+      }
+      byte[] random = new byte[12];
+      new SecureRandom().nextBytes(random);
+      LocalCertificates certs = new LocalCertificates(dir, HexFormat.of().formatHex(random).toCharArray(), false);
+      Files.deleteIfExists(passwordFile);
+      Files.createFile(passwordFile);
+      try {
+        Files.setPosixFilePermissions(passwordFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // Not a POSIX file system: the directory's own protection is what there is.
+      }
+      Files.writeString(passwordFile, new String(certs.password) + "\n", StandardCharsets.UTF_8);
+      certs.make();
+      return certs;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot keep TLS stores in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The file holding the stores' password, for {@link #forLocalServer} stores; null for test stores. */
+  public @Nullable Path passwordFile() {
+    return full ? null : dir.resolve(PASSWORD_FILE);
   }
 
   /**
@@ -72,11 +126,11 @@ public final class TestCertificates {
    * @throws IllegalStateException if {@code keytool} fails (its output is in the message), or
    *     the thread is interrupted (its flag is set again)
    */
-  public static TestCertificates generate(Path dir) {
+  public static LocalCertificates generate(Path dir) {
     Objects.requireNonNull(dir, "dir");
     byte[] random = new byte[12];
     new SecureRandom().nextBytes(random);
-    TestCertificates certs = new TestCertificates(dir, HexFormat.of().formatHex(random).toCharArray());
+    LocalCertificates certs = new LocalCertificates(dir, HexFormat.of().formatHex(random).toCharArray(), true);
     certs.make();
     return certs;
   }
@@ -136,7 +190,7 @@ public final class TestCertificates {
 
   @Override
   public String toString() {
-    return "TestCertificates[" + dir + "]";
+    return "LocalCertificates[" + dir + "]";
   }
 
   private void make() {
@@ -144,6 +198,22 @@ public final class TestCertificates {
     // round write different files and can run at once.
     Path ca = dir.resolve("ca-keys.p12");
     Path otherCa = dir.resolve("other-ca-keys.p12");
+    if (!full) {
+      run(List.of(caKeyPair(ca, "CN=Roster Local CA,O=Roster")));
+      Leaf server = new Leaf(ca, "server", "CN=roster-local-server,O=Roster", "san=ip:127.0.0.1,dns:localhost",
+          "serverAuth", false);
+      Leaf client = new Leaf(ca, "client", "CN=roster-local-client,O=Roster", null, "clientAuth", false);
+      copy(ca, server.workStore());
+      copy(ca, client.workStore());
+      run(List.of(server.command(), client.command()));
+      trustStore(ca, caTrustStore(), "PKCS12");
+      keyStore(server, serverKeyStore(), "PKCS12");
+      keyStore(client, clientKeyStore(), "PKCS12");
+      delete(server.workStore());
+      delete(client.workStore());
+      delete(ca);
+      return;
+    }
     run(List.of(
         caKeyPair(ca, "CN=Roster Test CA,O=Roster Test"),
         caKeyPair(otherCa, "CN=Unrelated Test CA,O=Elsewhere")));
@@ -181,7 +251,7 @@ public final class TestCertificates {
   private List<String> caKeyPair(Path store, String subject) {
     List<String> command = keytool("-genkeypair", "-keystore", store.toString(), "-storetype", "PKCS12",
         "-alias", "ca", "-dname", subject, "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign");
-    command.addAll(List.of("-validity", "2"));
+    command.addAll(List.of("-validity", validity()));
     return command;
   }
 
@@ -215,8 +285,24 @@ public final class TestCertificates {
         command.addAll(List.of("-ext", sans));
       }
       // Expired: valid for one day, starting three days ago.
-      command.addAll(expired ? List.of("-startdate", "-3d", "-validity", "1") : List.of("-validity", "2"));
+      command.addAll(expired ? List.of("-startdate", "-3d", "-validity", "1") : List.of("-validity", validity()));
       return command;
+    }
+  }
+
+  /** Test stores live for two days; a local server's for a year (and are made again near the end). */
+  private String validity() {
+    return full ? "2" : "365";
+  }
+
+  /** True if the server certificate is valid for at least another day. */
+  private boolean serverValidTomorrow() {
+    try {
+      java.security.cert.Certificate cert = load(serverKeyStore()).getCertificate("server");
+      return cert instanceof X509Certificate x
+          && x.getNotAfter().toInstant().isAfter(java.time.Instant.now().plus(Duration.ofDays(1)));
+    } catch (GeneralSecurityException | UncheckedIOException e) {
+      return false;
     }
   }
 
