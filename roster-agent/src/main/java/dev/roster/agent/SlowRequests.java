@@ -1,12 +1,9 @@
 package dev.roster.agent;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpParser;
-import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.internal.HttpConnection;
@@ -27,14 +24,10 @@ import org.jspecify.annotations.Nullable;
  * request is at the start, and is left to the idle timeout.
  */
 final class SlowRequests {
-  /** When a connection was first seen receiving, and how many responses it had sent then. */
-  private record Receiving(long sinceNanos, long responses) {}
-
   private final ServerConnector connector;
   private final Scheduler scheduler;
   private final long timeoutNanos;
   private final long periodMillis;
-  private final Map<EndPoint, Receiving> receiving = new ConcurrentHashMap<>();
   private volatile boolean stopped;
   private volatile Scheduler.@Nullable Task task;
 
@@ -55,7 +48,6 @@ final class SlowRequests {
     if (t != null) {
       t.cancel();
     }
-    receiving.clear();
   }
 
   private void schedule() {
@@ -67,20 +59,11 @@ final class SlowRequests {
   private void sweep() {
     try {
       long now = System.nanoTime();
-      receiving.keySet().removeIf(endPoint -> !endPoint.isOpen());
       for (EndPoint endPoint : connector.getConnectedEndPoints()) {
-        Connection connection = endPoint.getConnection();
-        if (!(connection instanceof HttpConnection http) || !isReceiving(http.getParser())) {
-          receiving.remove(endPoint);
-          continue;
-        }
-        long responses = http.getMessagesOut();
-        Receiving seen = receiving.get(endPoint);
-        if (seen == null || seen.responses() != responses) {
-          // A new request: on HTTP/1.1 the next one starts only after the last response.
-          receiving.put(endPoint, new Receiving(now, responses));
-        } else if (now - seen.sinceNanos() > timeoutNanos) {
-          receiving.remove(endPoint);
+        // Jetty's parser says when the request's first byte came (its begin time) and how far
+        // it has got; it is read here off its thread, so a sweep may see it a little late.
+        if (endPoint.getConnection() instanceof HttpConnection http && isReceiving(http.getParser())
+            && now - http.getParser().getBeginNanoTime() > timeoutNanos) {
           endPoint.close(new TimeoutException("request not received whole within "
               + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
         }
@@ -90,8 +73,15 @@ final class SlowRequests {
     }
   }
 
-  /** Past the start of a request and before its end: its head or body is still coming. */
+  /**
+   * Past the start of a request and before its end: its head, or a body it has, is still
+   * coming. A request without a body stays in the parser's content state (with a length of 0)
+   * until it is answered, and is not receiving then.
+   */
   private static boolean isReceiving(HttpParser parser) {
-    return !parser.isStart() && (parser.inHeaderState() || parser.inContentState());
+    if (parser.inContentState()) {
+      return parser.isChunking() || parser.getContentRead() < parser.getContentLength();
+    }
+    return !parser.isStart() && parser.inHeaderState();
   }
 }
