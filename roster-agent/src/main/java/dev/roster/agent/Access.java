@@ -31,8 +31,6 @@ final class Access {
   /** Why a request is refused, or null when it may go on. */
   record Refusal(int status, String message, String challenge) {}
 
-  static final Access OPEN = new Access(null, null);
-
   private static final int MIN_LENGTH = 16;
   private static final int MAX_LENGTH = 4096;
   private static final String REALM = "Bearer realm=\"roster\"";

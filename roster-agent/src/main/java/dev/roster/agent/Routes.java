@@ -16,9 +16,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The agent's one handler: parses the path into a route and dispatches on it. Routes that
- * answer at once do so on the calling thread; blocking queries and event streams return
- * {@code true} without completing the callback, which a view listener completes later.
+ * The agent's one handler: answers CORS preflights from named origins, refuses what lacks the
+ * token it needs ({@link Access}), then parses the path into a route and dispatches on it.
+ * Routes that answer at once do so on the calling thread; blocking queries and event streams
+ * return {@code true} without completing the callback, which a view listener completes later.
  */
 final class Routes extends Handler.Abstract {
   private static final String DASHBOARD = "dev/roster/agent/dashboard/";
