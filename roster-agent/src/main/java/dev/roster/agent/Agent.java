@@ -2,18 +2,29 @@ package dev.roster.agent;
 
 import dev.roster.Roster;
 import dev.roster.metrics.RosterMetrics;
+import dev.roster.security.AclPolicy;
+import dev.roster.security.Authentication;
+import dev.roster.security.Tls;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
+import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Roster agent: an HTTP server on Jetty 12 that lets any process register and discover
@@ -32,16 +43,44 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Parked blocking queries and event streams hold no thread: they are completed later,
  * from the views' listeners, and every write is non-blocking.
+ *
+ * <h2>Security</h2>
+ *
+ * <ul>
+ *   <li>It binds {@code 127.0.0.1} unless told otherwise, and refuses to {@linkplain
+ *       Builder#start() start} on any other address without a {@linkplain Builder#writeToken
+ *       write token}, unless {@linkplain Builder#insecure(boolean) told it is insecure on
+ *       purpose}, and then it logs a warning at every start.
+ *   <li>With a write token, {@code PUT} and {@code DELETE} need {@code Authorization: Bearer
+ *       <token>}; with a {@linkplain Builder#readToken read token} too, reads need one of the two
+ *       (the API, event streams, {@code /metrics}). {@code /health} stays open for load
+ *       balancers' and orchestrators' probes (it then tells only the state, not the connect
+ *       string), and so do the dashboard's own files, which hold no data: the dashboard asks
+ *       for the token and sends it as a header. A token is never accepted in a URL.
+ *   <li>No CORS headers unless {@linkplain Builder#corsOrigin origins are named}.
+ *   <li>Bodies at most 64 KiB (413), request heads at most 8 KiB (431, 414 for the URI), and a
+ *       request must arrive whole within the {@linkplain Builder#requestTimeout request
+ *       timeout} of its first byte, or its connection is closed.
+ *   <li>It never runs a command: there are no script or executable checks over HTTP, only TTL
+ *       heartbeats.
+ * </ul>
  */
 public final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  /** The most bytes of a request's line and headers. */
+  static final int MAX_REQUEST_HEAD = 8 * 1024;
+
   private final Server server;
   private final ServerConnector connector;
   private final Roster roster;
   private final boolean ownsRoster;
   private final AgentState state;
   private final PrometheusMeterRegistry registry;
+  private final Access access;
+  private final SlowRequests slowRequests;
 
-  private Agent(Builder b) {
+  private Agent(Builder b, Access access) {
+    this.access = access;
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     if (b.roster != null) {
       roster = b.roster;
@@ -53,11 +92,20 @@ public final class Agent implements AutoCloseable {
           .register(registry);
     } else {
       RosterMetrics metrics = new RosterMetrics();
-      roster = Roster.builder()
+      Roster.Builder rb = Roster.builder()
           .connectString(Objects.requireNonNull(b.connectString, "connect string"))
           .eventListener(metrics)
-          .failFast(false)
-          .build();
+          .failFast(false);
+      if (b.authentication != null) {
+        rb.authentication(b.authentication);
+      }
+      if (b.aclPolicy != null) {
+        rb.aclPolicy(b.aclPolicy);
+      }
+      if (b.tls != null) {
+        rb.tls(b.tls);
+      }
+      roster = rb.build();
       ownsRoster = true;
       metrics.bindTo(registry);
     }
@@ -73,12 +121,16 @@ public final class Agent implements AutoCloseable {
     connector.setIdleTimeout(b.idleTimeoutMillis);
     HttpConnectionFactory http = connector.getConnectionFactory(HttpConnectionFactory.class);
     if (http != null) {
-      http.getHttpConfiguration().setSendServerVersion(false);
+      HttpConfiguration config = http.getHttpConfiguration();
+      config.setSendServerVersion(false);
+      // The request line counts too: a longer URI is 414, longer headers 431.
+      config.setRequestHeaderSize(MAX_REQUEST_HEAD);
     }
     server.addConnector(connector);
+    slowRequests = new SlowRequests(connector, scheduler, b.requestTimeout);
     state = new AgentState(roster, registry, scheduler, b.keepAlive, b.ringSize, b.maxQueued, b.maxServices,
         b.serviceIdle);
-    server.setHandler(new Routes(state));
+    server.setHandler(new Routes(state, access, Cors.of(b.corsOrigins)));
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(2_000);
   }
@@ -114,6 +166,7 @@ public final class Agent implements AutoCloseable {
    */
   @Override
   public void close() {
+    slowRequests.stop();
     try {
       connector.close();
     } catch (RuntimeException e) {
@@ -133,13 +186,14 @@ public final class Agent implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Agent[" + uri() + "]";
+    return "Agent[" + uri() + ", " + access + "]";
   }
 
   private void startServer() {
     try {
       server.start();
       state.start();
+      slowRequests.start();
     } catch (Exception e) {
       close();
       throw new IllegalStateException("agent could not listen on " + connector.getHost() + ":"
@@ -160,6 +214,14 @@ public final class Agent implements AutoCloseable {
     private long idleTimeoutMillis = 30_000;
     private int maxServices = 10_000;
     private Duration serviceIdle = Duration.ofMinutes(5);
+    private Duration requestTimeout = Duration.ofSeconds(10);
+    private byte @Nullable [] writeDigest;
+    private byte @Nullable [] readDigest;
+    private boolean insecure;
+    private final Set<String> corsOrigins = new LinkedHashSet<>();
+    private @Nullable Authentication authentication;
+    private @Nullable AclPolicy aclPolicy;
+    private @Nullable Tls tls;
 
     private Builder() {}
 
@@ -177,7 +239,10 @@ public final class Agent implements AutoCloseable {
       return this;
     }
 
-    /** The address to bind; default {@code 127.0.0.1}. */
+    /**
+     * The address to bind; default {@code 127.0.0.1}. Any address that is not loopback needs a
+     * {@link #writeToken} or {@link #insecure(boolean) insecure(true)}.
+     */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
       return this;
@@ -264,6 +329,92 @@ public final class Agent implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The token that writes ({@code PUT}, {@code DELETE}) must present as {@code Authorization:
+     * Bearer <token>}; without one, writes are open to whoever reaches the agent. 16 to 4,096
+     * characters of a bearer token's alphabet (letters, digits, {@code - . _ ~ + /}, then any
+     * {@code =}), such as {@code openssl rand -hex 32} gives. Read it with {@link
+     * dev.roster.security.Secrets#fromFile}. Only its SHA-256 is kept; the caller's array is left
+     * as it is, to wipe. The write token is accepted for reads too. None by default, and none
+     * is ever generated.
+     *
+     * @throws IllegalArgumentException if it is not a bearer token of that length (the message
+     *     never shows it)
+     */
+    public Builder writeToken(char[] token) {
+      this.writeDigest = Access.digest("write token", Objects.requireNonNull(token, "write token"));
+      return this;
+    }
+
+    /**
+     * A second token, which reads ({@code GET} of the API and its event streams, {@code
+     * /metrics}) must present, unless they present the write token; it cannot write. Needs a
+     * {@link #writeToken}, and must differ from it. {@code /health} and the dashboard's files
+     * stay open. Same form as the write token.
+     *
+     * @throws IllegalArgumentException if it is not a bearer token of that length
+     */
+    public Builder readToken(char[] token) {
+      this.readDigest = Access.digest("read token", Objects.requireNonNull(token, "read token"));
+      return this;
+    }
+
+    /**
+     * Allows a {@link #host} beyond loopback without a {@link #writeToken}, where anyone who
+     * reaches the agent can register and remove instances; default false. The agent then logs a
+     * warning at every start. For a trusted network only.
+     */
+    public Builder insecure(boolean insecure) {
+      this.insecure = insecure;
+      return this;
+    }
+
+    /**
+     * Lets pages from this origin ({@code scheme://host[:port]}) call the agent from a browser:
+     * their requests get {@code Access-Control-Allow-Origin} and their preflights are
+     * answered. Call once per origin. Without any, no CORS header is ever sent.
+     *
+     * @throws IllegalArgumentException if it is not an origin, or is {@code *}
+     */
+    public Builder corsOrigin(String origin) {
+      corsOrigins.add(Cors.origin(Objects.requireNonNull(origin, "cors origin")));
+      return this;
+    }
+
+    /**
+     * How long a client may take to send one request, head and body, from its first byte;
+     * default 10 s. A slower one has its connection closed (a slowloris defence). It does not
+     * bound responses: a blocking query or an event stream lasts as long as it needs.
+     */
+    public Builder requestTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("request timeout " + timeout + ": must be positive");
+      }
+      this.requestTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * The identity the agent's own Roster authenticates as (with a {@link #connectString}):
+     * what it registers for HTTP clients, TTL registrations included, is owned by it.
+     */
+    public Builder authentication(Authentication authentication) {
+      this.authentication = Objects.requireNonNull(authentication, "authentication");
+      return this;
+    }
+
+    /** The ACL policy of the agent's own Roster (with a {@link #connectString}); see Roster.Builder. */
+    public Builder aclPolicy(AclPolicy policy) {
+      this.aclPolicy = Objects.requireNonNull(policy, "acl policy");
+      return this;
+    }
+
+    /** TLS to ZooKeeper for the agent's own Roster (with a {@link #connectString}). */
+    public Builder tls(Tls tls) {
+      this.tls = Objects.requireNonNull(tls, "tls");
+      return this;
+    }
+
     /** Package-private: tests shorten Jetty's idle timeout to prove parked requests survive it. */
     Builder idleTimeout(Duration timeout) {
       this.idleTimeoutMillis = timeout.toMillis();
@@ -271,18 +422,72 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Starts the agent: builds its Roster if given a connect string (without waiting for
-     * ZooKeeper: the agent answers 503 on {@code /health} until it connects), and listens.
+     * Checks the security settings as {@link #start()} does, without starting anything: a
+     * program can refuse a bad configuration before it starts anything else.
      *
-     * @throws IllegalStateException if the address cannot be bound
+     * @throws IllegalArgumentException if the {@link #host} is not loopback and there is
+     *     neither a {@link #writeToken} nor {@link #insecure(boolean) insecure(true)}; if there is
+     *     a read token without a write token, or the same token for both
+     */
+    public Builder check() {
+      Access access = Access.of(writeDigest, readDigest);
+      if (!access.protectsWrites() && !insecure && !isLoopback(host)) {
+        throw new IllegalArgumentException(refusal(host));
+      }
+      return this;
+    }
+
+    /**
+     * Starts the agent: {@linkplain #check() checks} its settings, builds its Roster if given a
+     * connect string (without waiting for ZooKeeper: the agent answers 503 on {@code /health}
+     * until it connects), and listens.
+     *
+     * @throws IllegalArgumentException before anything starts, as {@link #check()} does
+     * @throws IllegalStateException if there is neither a Roster nor a connect string, if
+     *     identity or TLS settings come with the caller's Roster, or if the address cannot be
+     *     bound
      */
     public Agent start() {
+      check();
       if (roster == null && connectString == null) {
         throw new IllegalStateException("agent needs a roster or a connect string");
       }
-      Agent agent = new Agent(this);
+      if (roster != null && (authentication != null || aclPolicy != null || tls != null)) {
+        throw new IllegalStateException("authentication, acl policy and tls are for the agent's own Roster"
+            + " (a connect string); the caller's Roster has its own");
+      }
+      Access access = Access.of(writeDigest, readDigest);
+      Agent agent = new Agent(this, access);
       agent.startServer();
+      if (!access.protectsWrites() && !isLoopback(host)) {
+        log.warn("the agent at {} has no write token and listens beyond loopback: anyone who reaches it can"
+            + " register and remove instances (insecure mode)", agent.uri());
+      } else {
+        log.info("the agent listens at {} ({})", agent.uri(), access);
+      }
       return agent;
+    }
+
+    /** Why a host beyond loopback without a token is refused, naming both ways out. */
+    static String refusal(String host) {
+      return "the agent would listen on " + host + ", beyond loopback, with no token: anyone who can reach it"
+          + " could register fake instances and remove real ones. Set a write token (writeToken(...), roster up"
+          + " --token-file FILE) or, on a trusted network only, allow it (insecure(true), roster up"
+          + " --insecure-http)";
+    }
+
+    /** Whether every address the host names is a loopback one; unknown hosts are not. */
+    static boolean isLoopback(String host) {
+      if (host.isBlank()) {
+        // Jetty binds every interface for an empty host.
+        return false;
+      }
+      try {
+        InetAddress[] all = InetAddress.getAllByName(host);
+        return all.length > 0 && Arrays.stream(all).allMatch(InetAddress::isLoopbackAddress);
+      } catch (UnknownHostException e) {
+        return false;
+      }
     }
   }
 

@@ -83,7 +83,8 @@ final class AgentState {
    *
    * @return the route's bounded name, for the request counter
    */
-  String handle(String path, String method, Request request, Response response, Callback callback) {
+  String handle(String path, String method, boolean mayRead, Request request, Response response,
+      Callback callback) {
     String route = "unknown";
     try {
       List<String> parts = segments(path);
@@ -95,7 +96,7 @@ final class AgentState {
       switch (route) {
         case "health" -> {
           allow(method, "GET");
-          health(response, callback);
+          health(mayRead, response, callback);
         }
         case "metrics" -> {
           allow(method, "GET");
@@ -164,11 +165,13 @@ final class AgentState {
     throw new HttpError(405, "method " + method + " not allowed here; use " + String.join(" or ", methods), null);
   }
 
-  private void health(Response response, Callback callback) {
+  private void health(boolean mayRead, Response response, Callback callback) {
     ObjectNode body = Http.MAPPER.createObjectNode();
     boolean up = roster.isConnected();
     body.put("status", up ? "connected" : "disconnected");
-    body.put("zookeeper", roster.connectString());
+    if (mayRead) {
+      body.put("zookeeper", roster.connectString());
+    }
     Http.json(response, callback, up ? 200 : 503, body);
   }
 

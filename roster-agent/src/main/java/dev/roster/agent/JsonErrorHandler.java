@@ -16,7 +16,12 @@ final class JsonErrorHandler implements Request.Handler {
     if (status < 400) {
       status = 500;
     }
-    String message = status >= 500 ? "internal error" : status == 413 ? "request too large" : "bad request";
+    String message = switch (status) {
+      case 413 -> "request too large";
+      case 414 -> "URI too long: at most " + Agent.MAX_REQUEST_HEAD + " bytes with the headers";
+      case 431 -> "request headers too large: at most " + Agent.MAX_REQUEST_HEAD + " bytes";
+      default -> status >= 500 ? "internal error" : "bad request";
+    };
     Http.error(response, callback, status, message, null);
     return true;
   }

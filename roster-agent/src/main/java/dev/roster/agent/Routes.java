@@ -16,9 +16,10 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * The agent's one handler: parses the path into a route and dispatches on it. Routes that
- * answer at once do so on the calling thread; blocking queries and event streams return
- * {@code true} without completing the callback, which a view listener completes later.
+ * The agent's one handler: answers CORS preflights from named origins, refuses what lacks the
+ * token it needs ({@link Access}), then parses the path into a route and dispatches on it.
+ * Routes that answer at once do so on the calling thread; blocking queries and event streams
+ * return {@code true} without completing the callback, which a view listener completes later.
  */
 final class Routes extends Handler.Abstract {
   private static final String DASHBOARD = "dev/roster/agent/dashboard/";
@@ -33,11 +34,15 @@ final class Routes extends Handler.Abstract {
       "json", "application/json");
 
   private final AgentState state;
+  private final Access access;
+  private final Cors cors;
   /** Dashboard files by name, read once: they are small and never change while running. */
   private final Map<String, byte[]> files = new ConcurrentHashMap<>();
 
-  Routes(AgentState state) {
+  Routes(AgentState state, Access access, Cors cors) {
     this.state = state;
+    this.access = access;
+    this.cors = cors;
   }
 
   @Override
@@ -48,13 +53,29 @@ final class Routes extends Handler.Abstract {
       path = "/";
     }
     long start = System.nanoTime();
+    if (cors.preflight(request, response, callback)) {
+      return true;
+    }
+    cors.decorate(request, response);
+    boolean dashboard = path.equals("/") || path.startsWith("/dashboard/");
+    Access.Need need = dashboard || path.equals("/health") ? Access.Need.NONE
+        : method.equals("GET") || method.equals("HEAD") ? Access.Need.READ
+        : Access.Need.WRITE;
+    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    Access.Refusal refusal = access.check(need, authorization);
     String route;
-    if (path.equals("/") || path.startsWith("/dashboard/")) {
+    if (refusal != null) {
+      route = "refused";
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, refusal.challenge());
+      Http.error(response, callback, refusal.status(), refusal.message(), "authorization");
+    } else if (dashboard) {
       String name = path.equals("/") ? "index.html" : path.substring("/dashboard/".length());
       route = "dashboard";
       staticFile(name, method, response, callback);
     } else {
-      route = state.handle(path, method, request, response, callback);
+      // /health names the ensemble only to those who may read.
+      boolean mayRead = access.check(Access.Need.READ, authorization) == null;
+      route = state.handle(path, method, mayRead, request, response, callback);
     }
     // Up to here only: a parked query or an open stream has returned, and its waiting is not
     // the agent's work.

@@ -53,6 +53,18 @@ class ArchitectureTest {
       .should().dependOnClassesThat().resideInAnyPackage("org.apache.zookeeper..", "org.apache.curator..")
       .because("the library owns sessions, retries and validation; the agent adds HTTP on top of it");
 
+  @ArchTest
+  static final ArchRule runsNoCommand = noClasses()
+      .should().dependOnClassesThat().haveFullyQualifiedName(ProcessBuilder.class.getName())
+      .orShould().callMethod(Runtime.class, "exec", String.class)
+      .orShould().callMethod(Runtime.class, "exec", String[].class)
+      .orShould().callMethod(Runtime.class, "exec", String.class, String[].class)
+      .orShould().callMethod(Runtime.class, "exec", String[].class, String[].class)
+      .orShould().callMethod(Runtime.class, "exec", String.class, String[].class, java.io.File.class)
+      .orShould().callMethod(Runtime.class, "exec", String[].class, String[].class, java.io.File.class)
+      .because("a registry that runs what a request names is remote code execution (Consul's script checks"
+          + " over HTTP); the agent's only checks are TTL heartbeats");
+
   /** Parameter, return and thrown types of a public method or constructor, raw. */
   private static ArchCondition<JavaCodeUnit> mentionNoTypeOf(List<String> prefixes) {
     return new ArchCondition<>("mention no type of " + prefixes) {

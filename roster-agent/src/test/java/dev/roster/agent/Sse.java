@@ -39,6 +39,11 @@ final class Sse implements AutoCloseable {
     return new Sse(client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream()));
   }
 
+  /** A stream on a request of the caller's, with its own headers (a token, say). */
+  static Sse open(HttpClient client, HttpRequest request) throws Exception {
+    return new Sse(client.send(request, HttpResponse.BodyHandlers.ofInputStream()));
+  }
+
   private void read() {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       String id = null;

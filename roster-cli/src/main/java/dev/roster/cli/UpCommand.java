@@ -5,6 +5,8 @@ import dev.roster.embedded.EmbeddedZooKeeper;
 import dev.roster.embedded.LocalEnsemble;
 import dev.roster.embedded.MemberState;
 import dev.roster.embedded.PortInUseException;
+import dev.roster.security.Authentication;
+import dev.roster.security.Secrets;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -12,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,7 +47,12 @@ import picocli.CommandLine.ParentCommand;
             + "left off.",
         "",
         "With --ensemble, ZooKeeper is an ensemble of 3 or 5 servers, each a process of its own, "
-            + "so that you can kill -9 one (the leader, say) and watch clients carry on."
+            + "so that you can kill -9 one (the leader, say) and watch clients carry on.",
+        "",
+        "The agent listens on 127.0.0.1 unless --http says otherwise. Anywhere else it needs "
+            + "--token-file (writes then need 'Authorization: Bearer <token>'), or --insecure-http. "
+            + "--read-token-file protects reads too; /health stays open for probes. "
+            + "Secrets come from files (or ROSTER_PASSWORD), never from the command line."
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -53,12 +61,17 @@ import picocli.CommandLine.ParentCommand;
         "  roster up --zk-port 0           # any free port; the banner says which",
         "  roster up --tick-time 200ms     # dead clients' sessions expire sooner",
         "  roster up --ensemble 3          # three servers, for trying failover",
-        "  roster up --http 0.0.0.0:8700   # the agent on every interface (default 127.0.0.1:8700)",
+        "  openssl rand -hex 32 > agent.token && chmod 600 agent.token",
+        "  roster up --http 0.0.0.0:8700 --token-file agent.token   # every interface; writes need the token",
+        "  curl -H \"Authorization: Bearer $(cat agent.token)\" -X PUT http://HOST:8700/v1/services/...",
+        "  roster up --zk zk1:2181 --auth digest:agent --password-file agent.password",
         "  roster up --zk zk1:2181,zk2:2181 --http 127.0.0.1:0   # an existing ensemble; any free port"
     })
 final class UpCommand extends BaseCommand implements Callable<Integer> {
   /** How often the members of an ensemble are asked what they are, to report changes. */
   private static final Duration ENSEMBLE_CHECK = Duration.ofSeconds(1);
+  /** Where --auth finds its password without --password-file. */
+  static final String PASSWORD_ENV = "ROSTER_PASSWORD";
 
   @ParentCommand RosterCommand root;
 
@@ -120,6 +133,47 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
           + "port 0 picks a free one).")
   String http;
 
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description = "Writes (PUT, DELETE) need 'Authorization: Bearer <token>' with the token in FILE "
+          + "(16 or more characters, such as 'openssl rand -hex 32' prints). Required for --http beyond loopback.")
+  Path tokenFile;
+
+  @Option(
+      names = "--read-token-file",
+      paramLabel = "FILE",
+      description = "Reads (the API, event streams, /metrics) need a token too: this one, or the write token. "
+          + "Needs --token-file. /health and the dashboard page stay open; the dashboard asks for the token.")
+  Path readTokenFile;
+
+  @Option(
+      names = "--insecure-http",
+      description = "Allow --http beyond loopback without --token-file: anyone who reaches the agent can "
+          + "register and remove instances. Warns at every start.")
+  boolean insecureHttp;
+
+  @Option(
+      names = "--cors-origin",
+      paramLabel = "ORIGIN",
+      description = "Let pages from ORIGIN (scheme://host[:port]) call the agent from a browser; repeat for more. "
+          + "Without it, no CORS headers are sent.")
+  List<String> corsOrigins = new ArrayList<>();
+
+  @Option(
+      names = "--auth",
+      paramLabel = "digest:USER",
+      description = "The identity the agent's ZooKeeper session authenticates as: digest:USER, with the password "
+          + "from --password-file or the ROSTER_PASSWORD environment variable. What the agent registers, TTL "
+          + "registrations included, is owned by it.")
+  String auth;
+
+  @Option(
+      names = "--password-file",
+      paramLabel = "FILE",
+      description = "The --auth password, read from FILE (never given on the command line).")
+  Path passwordFile;
+
   /** What has started, most recent first; closed in that order. */
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
 
@@ -133,21 +187,24 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
+      // Every check of the agent's settings runs before anything starts: a refusal is one line
+      // and the usage exit code.
+      Agent.Builder settings = agentBuilder(bind);
       // From here on a Ctrl-C waits for stopAll(), even one that comes while the banner is
       // printed and before the first await(): servers and child JVMs must not be left behind.
       root.stop().holding();
       if (servers.connectString != null) {
-        Agent agent = startAgent(bind, servers.connectString);
+        Agent agent = startAgent(settings, bind, servers.connectString);
         printBanner(out, agent, servers.connectString);
         root.stop().await();
       } else if (servers.ensembleSize == null) {
         EmbeddedZooKeeper zooKeeper = startZooKeeper();
-        Agent agent = startAgent(bind, zooKeeper.connectString());
+        Agent agent = startAgent(settings, bind, zooKeeper.connectString());
         printBanner(out, zooKeeper, agent);
         root.stop().await();
       } else {
         LocalEnsemble ensemble = startEnsemble(out);
-        Agent agent = startAgent(bind, ensemble.connectString());
+        Agent agent = startAgent(settings, bind, ensemble.connectString());
         printBanner(out, ensemble, agent);
         reportChanges(out, ensemble);
       }
@@ -183,10 +240,72 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     }
   }
 
-  private Agent startAgent(HostPort bind, String connectString) {
+  /**
+   * The agent's settings from the options, checked: secrets read from their files, the
+   * exposure rule applied. Nothing has started yet, so a refusal is a usage error.
+   */
+  private Agent.Builder agentBuilder(HostPort bind) {
+    Agent.Builder builder = Agent.builder().host(bind.host()).port(bind.port()).insecure(insecureHttp);
+    if (tokenFile != null) {
+      char[] token = Secrets.fromFile(tokenFile);
+      try {
+        builder.writeToken(token);
+      } finally {
+        Arrays.fill(token, '\0');
+      }
+    }
+    if (readTokenFile != null) {
+      if (tokenFile == null) {
+        throw new IllegalArgumentException("--read-token-file needs --token-file: writes would be open while reads"
+            + " are not");
+      }
+      char[] token = Secrets.fromFile(readTokenFile);
+      try {
+        builder.readToken(token);
+      } finally {
+        Arrays.fill(token, '\0');
+      }
+    }
+    for (String origin : corsOrigins) {
+      builder.corsOrigin(origin);
+    }
+    if (auth != null) {
+      builder.authentication(authentication());
+    } else if (passwordFile != null) {
+      throw new IllegalArgumentException("--password-file is the password of --auth digest:USER, which is missing");
+    }
+    try {
+      return builder.check();
+    } catch (IllegalArgumentException e) {
+      if (tokenFile == null) {
+        // Without tokens, the only refusal is the exposure rule's.
+        throw new IllegalArgumentException("--http " + http + " is beyond loopback, and without --token-file"
+            + " anyone who can reach the agent could register fake instances and remove real ones: pass"
+            + " --token-file FILE (writes then need 'Authorization: Bearer <token>'), or --insecure-http on a"
+            + " trusted network only", e);
+      }
+      throw e;
+    }
+  }
+
+  /** {@code --auth digest:USER} with its password from {@code --password-file} or ROSTER_PASSWORD. */
+  private Authentication authentication() {
+    if (!auth.startsWith("digest:") || auth.length() == "digest:".length()) {
+      throw new IllegalArgumentException("--auth '" + auth + "': expected digest:USER");
+    }
+    String user = auth.substring("digest:".length());
+    char[] password = passwordFile != null ? Secrets.fromFile(passwordFile) : Secrets.fromEnvironment(PASSWORD_ENV);
+    try {
+      return Authentication.digest(user, password);
+    } finally {
+      Arrays.fill(password, '\0');
+    }
+  }
+
+  private Agent startAgent(Agent.Builder builder, HostPort bind, String connectString) {
     Agent agent;
     try {
-      agent = Agent.builder().connectString(connectString).host(bind.host()).port(bind.port()).start();
+      agent = builder.connectString(connectString).start();
     } catch (IllegalStateException e) {
       throw new CommandFailure("the agent could not listen on " + bind.host() + ":" + bind.port()
           + " (is it in use?); pass --http to choose another", e);
@@ -195,9 +314,18 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     return agent;
   }
 
+  /** The curl option that sends the token in this file (never the token itself), or nothing. */
+  private static String bearer(Path file) {
+    return file == null ? "" : " -H \"Authorization: Bearer $(cat " + file + ")\"";
+  }
+
   private void printAgent(PrintWriter out, Agent agent) {
     out.println("  Agent      " + agent.uri() + "   (HTTP API under /v1, /health, /metrics)");
     out.println("  Dashboard  " + agent.uri());
+    out.println("  Access     " + (tokenFile == null ? "open: no token (--token-file)"
+        : readTokenFile == null ? "writes need the token in " + tokenFile + "; reads are open"
+        : "writes need the token in " + tokenFile + ", reads that or the one in " + readTokenFile)
+        + (auth == null ? "" : "; ZooKeeper identity " + auth));
   }
 
   private void printBanner(PrintWriter out, Agent agent, String connectString) {
@@ -207,8 +335,8 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     printAgent(out, agent);
     out.println();
     out.println("Try it:");
-    out.println("  curl -X PUT " + agent.uri() + "v1/services/payments/instances/p1 -d '{\"address\":\"127.0.0.1\",\"port\":8081}'");
-    out.println("  curl " + agent.uri() + "v1/services/payments");
+    out.println("  curl" + bearer(tokenFile) + " -X PUT " + agent.uri() + "v1/services/payments/instances/p1 -d '{\"address\":\"127.0.0.1\",\"port\":8081}'");
+    out.println("  curl" + bearer(readTokenFile) + " " + agent.uri() + "v1/services/payments");
     out.println();
     out.println("Ctrl-C here stops the agent and deregisters what it registered.");
     out.flush();
@@ -338,7 +466,7 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     out.println("  " + roster + " ls payments" + zk);
     out.println("Then stop the register command with Ctrl-C and watch p1 go.");
     out.println();
-    out.println("Or over HTTP: curl " + agent.uri() + "v1/services/payments");
+    out.println("Or over HTTP: curl" + bearer(readTokenFile) + " " + agent.uri() + "v1/services/payments");
     out.println();
     out.println("Ctrl-C here stops the agent (deregistering what it registered) and ZooKeeper.");
     out.flush();

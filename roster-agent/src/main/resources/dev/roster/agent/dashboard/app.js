@@ -3,7 +3,12 @@
 // Where the data comes from:
 //   GET /v1/services every 2 s             -> the service list, counts and sparklines
 //   GET /health every 2 s                  -> the "disconnected" banner (503 or no answer)
-//   EventSource /v1/services/{name}/events -> each open service's table and the timeline
+//   GET /v1/services/{name}/events         -> each open service's table and the timeline
+//
+// An agent with a read token answers 401 to the first two: the page then asks for the token,
+// keeps it in sessionStorage (this tab only, gone when it closes) and sends it as an
+// Authorization header. EventSource cannot send headers, and the agent never takes a token in
+// a URL (URLs end up in logs and history), so event streams are read with fetch.
 //
 // A browser opens at most six HTTP/1.1 connections to one origin and an event stream holds
 // one for as long as it is open, so at most MAX_OPEN services are followed live at once;
@@ -41,7 +46,101 @@ const ui = {
   timelineClear: $("timeline-clear"),
   serviceTemplate: $("service-item"),
   panelTemplate: $("panel"),
+  tokenForm: $("token-form"),
+  token: $("token"),
+  tokenError: $("token-error"),
 };
+
+const TOKEN_KEY = "roster-agent-token";
+
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+// What waits for a token: called again once one is given.
+const waitingForToken = new Set();
+
+function askForToken(retry) {
+  if (retry) waitingForToken.add(retry);
+  if (!ui.tokenForm.hidden) return;
+  ui.tokenError.textContent = sessionStorage.getItem(TOKEN_KEY) ? "That token was not accepted." : "";
+  ui.tokenForm.hidden = false;
+  ui.token.focus();
+}
+
+ui.tokenForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = ui.token.value.trim();
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  ui.token.value = "";
+  ui.tokenForm.hidden = true;
+  const retries = [...waitingForToken];
+  waitingForToken.clear();
+  for (const retry of retries) retry();
+});
+
+// A server-sent events stream read with fetch, so that it can carry the token. Calls onOpen
+// once the answer is 200, onEvent(type, data, id) per event, and onEnd(status) once: the
+// HTTP status of a refusal, or 0 when the stream ended or the network failed.
+function openStream(url, lastEventId, { onOpen, onEvent, onEnd }) {
+  const controller = new AbortController();
+  let ended = false;
+  const end = (status) => {
+    if (ended) return;
+    ended = true;
+    onEnd(status);
+  };
+  (async () => {
+    const headers = { Accept: "text/event-stream", ...authHeaders() };
+    if (lastEventId !== null) headers["Last-Event-ID"] = String(lastEventId);
+    const response = await fetch(url, { headers, cache: "no-store", signal: controller.signal });
+    if (!response.ok || !response.body) {
+      end(response.status || 0);
+      return;
+    }
+    onOpen();
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    let id = null;
+    let type = "";
+    let data = [];
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        let line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line.endsWith("\r")) line = line.slice(0, -1);
+        if (line === "") {
+          if (data.length > 0 || type) onEvent(type || "message", data.join("\n"), id);
+          type = "";
+          data = [];
+        } else if (line.startsWith(":")) {
+          // A keep-alive comment.
+        } else {
+          const colon = line.indexOf(":");
+          const field = colon < 0 ? line : line.slice(0, colon);
+          let text = colon < 0 ? "" : line.slice(colon + 1);
+          if (text.startsWith(" ")) text = text.slice(1);
+          if (field === "event") type = text;
+          else if (field === "data") data.push(text);
+          else if (field === "id") id = text;
+        }
+      }
+    }
+    end(0);
+  })().catch(() => end(0));
+  return {
+    close() {
+      ended = true;
+      controller.abort();
+    },
+  };
+}
 
 const state = {
   services: new Map(), // name -> ServiceCard
@@ -295,7 +394,12 @@ function upsertService(name) {
 
 async function pollServices() {
   try {
-    const response = await fetch("/v1/services", { cache: "no-store" });
+    const response = await fetch("/v1/services", { cache: "no-store", headers: authHeaders() });
+    if (response.status === 401 || response.status === 403) {
+      // Polled again with the token: no timer until then.
+      askForToken(pollServices);
+      return;
+    }
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const body = await response.json();
     const now = Date.now();
@@ -333,9 +437,9 @@ async function pollServices() {
     state.firstPollDone = true;
     renderServiceTotals();
     autoOpen();
+    setTimeout(pollServices, POLL_MS);
   } catch (error) {
     // The health poll reports an unreachable agent; nothing to add here.
-  } finally {
     setTimeout(pollServices, POLL_MS);
   }
 }
@@ -364,6 +468,8 @@ class Panel {
     this.staleConfirmedBy = -1;
     this.source = null;
     this.retry = null;
+    this.lastEventId = null;
+    this.closed = false;
 
     const fragment = ui.panelTemplate.content.cloneNode(true);
     this.section = fragment.querySelector("section");
@@ -384,40 +490,47 @@ class Panel {
   }
 
   connect() {
-    const source = new EventSource(`/v1/services/${encodeURIComponent(this.name)}/events`);
-    this.source = source;
-    const on = (type, handler) =>
-      source.addEventListener(type, (event) => {
+    if (this.closed) return;
+    const handlers = {
+      snapshot: this.onSnapshot,
+      added: this.onAdded,
+      removed: this.onRemoved,
+      updated: this.onUpdated,
+      stale: this.onStale,
+      fresh: this.onFresh,
+    };
+    this.source = openStream(`/v1/services/${encodeURIComponent(this.name)}/events`, this.lastEventId, {
+      onOpen: () => {
+        if (!this.stale) this.setState("");
+      },
+      onEvent: (type, text, id) => {
+        const handler = handlers[type];
+        if (!handler) return;
         let data;
         try {
-          data = JSON.parse(event.data);
+          data = JSON.parse(text);
         } catch {
           return;
         }
+        if (id !== null) this.lastEventId = id;
         handler.call(this, data);
-      });
-    on("snapshot", this.onSnapshot);
-    on("added", (d) => this.onAdded(d));
-    on("removed", (d) => this.onRemoved(d));
-    on("updated", (d) => this.onUpdated(d));
-    on("stale", (d) => this.onStale(d));
-    on("fresh", (d) => this.onFresh(d));
-    source.onopen = () => {
-      if (!this.stale) this.setState("");
-    };
-    source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (an error status or a wrong content type): try again later,
-        // and the snapshot that comes first is reconciled with what is on screen.
+      },
+      onEnd: (status) => {
+        if (status === 401 || status === 403) {
+          this.setState("needs a token");
+          askForToken(() => this.connect());
+          return;
+        }
+        // Resumed from the last event seen; a stream too far behind gets a snapshot first,
+        // which is reconciled with what is on screen.
         this.setState("reconnecting…");
         this.retry = setTimeout(() => this.connect(), POLL_MS);
-      } else if (!this.stale) {
-        this.setState("reconnecting…");
-      }
-    };
+      },
+    });
   }
 
   close() {
+    this.closed = true;
     clearTimeout(this.retry);
     this.source?.close();
     this.section.remove();

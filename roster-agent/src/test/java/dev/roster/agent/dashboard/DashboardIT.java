@@ -248,6 +248,50 @@ class DashboardIT {
     assertPlausible(screenshot("dashboard-1000.png"));
   }
 
+  @Test
+  @Order(3)
+  void withAReadTokenItAsksForItAndFollowsChangesWithIt() throws Exception {
+    String write = "dashboard-write-token-0123456789";
+    String read = "dashboard-read-token-9876543210";
+    try (Agent locked = Agent.builder().connectString(zk.connectString()).port(0)
+        .writeToken(write.toCharArray()).readToken(read.toCharArray()).start()) {
+      assertThat(registerOn(locked, write, "vault-1")).isBetween(200, 299);
+      // The other tests' services share this ZooKeeper: vault is opened by name, so its event
+      // stream is refused first and waits for the token too.
+      browser.get(locked.uri().resolve("/#open=vault").toString());
+      await("the token form").atMost(Duration.ofSeconds(10)).until(() -> browser.findElement(By.id("token-form")).isDisplayed());
+      // /health is open: the page knows the agent is up before it has a token.
+      await("connected").atMost(Duration.ofSeconds(10))
+          .until(() -> "connected".equals(browser.findElement(By.id("connection")).getDomAttribute("data-state")));
+
+      browser.findElement(By.id("token")).sendKeys("not-the-token-at-all-0000", Keys.ENTER);
+      await("a wrong token is refused").atMost(Duration.ofSeconds(10))
+          .until(() -> browser.findElement(By.id("token-form")).isDisplayed()
+              && browser.findElement(By.id("token-error")).getText().contains("not accepted"));
+
+      browser.findElement(By.id("token")).sendKeys(read, Keys.ENTER);
+      await("vault-1 in its table, read with the token")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> !browser.findElements(row("vault", "vault-1")).isEmpty());
+      assertThat(browser.findElement(By.id("token-form")).isDisplayed()).isFalse();
+      // The event stream carries the token too: a change shows without a reload.
+      assertThat(registerOn(locked, write, "vault-2")).isBetween(200, 299);
+      await("vault-2 appears").atMost(LIVE).until(() -> !browser.findElements(row("vault", "vault-2")).isEmpty());
+      // Kept for this tab only, in sessionStorage; never in the page's address.
+      assertThat(((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('roster-agent-token')"))
+          .isEqualTo(read);
+      assertThat(browser.getCurrentUrl()).doesNotContain(read);
+      browser.get("about:blank");
+    }
+  }
+
+  private static int registerOn(Agent target, String token, String id) throws IOException, InterruptedException {
+    return send(HttpRequest.newBuilder(target.uri().resolve("/v1/services/vault/instances/" + id))
+        .header("Content-Type", "application/json")
+        .header("Authorization", "Bearer " + token)
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"address\":\"10.2.0.1\",\"port\":8080}")));
+  }
+
   private static long rowCount(String service) {
     return ((Number) ((JavascriptExecutor) browser).executeScript(
         "return document.querySelectorAll(arguments[0]).length",
