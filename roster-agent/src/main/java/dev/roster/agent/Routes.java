@@ -67,6 +67,11 @@ final class Routes extends Handler.Abstract {
     if (refusal != null) {
       route = "refused";
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, refusal.challenge());
+      if (request.getLength() != 0) {
+        // The body of a refused request is not read, so the connection cannot carry another
+        // request; said in the response, so that a client does not send its next one on it.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+      }
       Http.error(response, callback, refusal.status(), refusal.message(), "authorization");
     } else if (dashboard) {
       String name = path.equals("/") ? "index.html" : path.substring("/dashboard/".length());

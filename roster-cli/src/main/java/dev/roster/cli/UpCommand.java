@@ -2,11 +2,15 @@ package dev.roster.cli;
 
 import dev.roster.agent.Agent;
 import dev.roster.embedded.EmbeddedZooKeeper;
+import dev.roster.embedded.LocalCertificates;
 import dev.roster.embedded.LocalEnsemble;
 import dev.roster.embedded.MemberState;
 import dev.roster.embedded.PortInUseException;
+import dev.roster.embedded.ServerTls;
+import dev.roster.security.AclPolicy;
 import dev.roster.security.Authentication;
 import dev.roster.security.Secrets;
+import dev.roster.security.Tls;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -20,6 +24,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParentCommand;
@@ -65,13 +70,13 @@ import picocli.CommandLine.ParentCommand;
         "  roster up --http 0.0.0.0:8700 --token-file agent.token   # every interface; writes need the token",
         "  curl -H \"Authorization: Bearer $(cat agent.token)\" -X PUT http://HOST:8700/v1/services/...",
         "  roster up --zk zk1:2181 --auth digest:agent --password-file agent.password",
+        "  roster up --tls                 # ZooKeeper over TLS only, with a local CA in ./roster-data/tls",
+        "  roster up --zk zk1:2281 --tls-trust ca.p12 --tls-trust-password-file ca.pw --auth digest:agent",
         "  roster up --zk zk1:2181,zk2:2181 --http 127.0.0.1:0   # an existing ensemble; any free port"
     })
 final class UpCommand extends BaseCommand implements Callable<Integer> {
   /** How often the members of an ensemble are asked what they are, to report changes. */
   private static final Duration ENSEMBLE_CHECK = Duration.ofSeconds(1);
-  /** Where --auth finds its password without --password-file. */
-  static final String PASSWORD_ENV = "ROSTER_PASSWORD";
 
   @ParentCommand RosterCommand root;
 
@@ -161,18 +166,14 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
   List<String> corsOrigins = new ArrayList<>();
 
   @Option(
-      names = "--auth",
-      paramLabel = "digest:USER",
-      description = "The identity the agent's ZooKeeper session authenticates as: digest:USER, with the password "
-          + "from --password-file or the ROSTER_PASSWORD environment variable. What the agent registers, TTL "
-          + "registrations included, is owned by it.")
-  String auth;
+      names = "--tls",
+      description = "Serve the embedded ZooKeeper over TLS only, with certificates of a local CA made once in "
+          + "DATA-DIR/tls (a server certificate for 127.0.0.1 and localhost, a client one); the banner says how "
+          + "clients trust it. With --zk, use --tls-trust instead.")
+  boolean tls;
 
-  @Option(
-      names = "--password-file",
-      paramLabel = "FILE",
-      description = "The --auth password, read from FILE (never given on the command line).")
-  Path passwordFile;
+  /** The agent's own identity, TLS and ACL policy toward ZooKeeper: --auth, --tls-trust, ... */
+  @Mixin ZooKeeperSecurity security;
 
   /** What has started, most recent first; closed in that order. */
   private final Deque<AutoCloseable> running = new ArrayDeque<>();
@@ -199,6 +200,9 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
         root.stop().await();
       } else if (servers.ensembleSize == null) {
         EmbeddedZooKeeper zooKeeper = startZooKeeper();
+        if (certificates != null) {
+          settings.tls(Tls.builder().trustStore(certificates.caTrustStore(), certificates.password()).build());
+        }
         Agent agent = startAgent(settings, bind, zooKeeper.connectString());
         printBanner(out, zooKeeper, agent);
         root.stop().await();
@@ -269,10 +273,24 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     for (String origin : corsOrigins) {
       builder.corsOrigin(origin);
     }
-    if (auth != null) {
-      builder.authentication(authentication());
-    } else if (passwordFile != null) {
-      throw new IllegalArgumentException("--password-file is the password of --auth digest:USER, which is missing");
+    Authentication identity = security.authentication();
+    if (identity != null) {
+      builder.authentication(identity);
+    }
+    if (tls && (servers.connectString != null || servers.ensembleSize != null)) {
+      throw new IllegalArgumentException("--tls serves the embedded ZooKeeper over TLS; with --zk name the"
+          + " ensemble's CA with --tls-trust, and --ensemble does not serve TLS yet");
+    }
+    if (tls && security.trustStore != null) {
+      throw new IllegalArgumentException("--tls-trust: not with --tls, which makes its own CA for the embedded ZooKeeper");
+    }
+    Tls clientTls = security.tls();
+    if (clientTls != null) {
+      builder.tls(clientTls);
+    }
+    AclPolicy policy = security.policy();
+    if (policy != null) {
+      builder.aclPolicy(policy);
     }
     try {
       return builder.check();
@@ -285,20 +303,6 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
             + " trusted network only", e);
       }
       throw e;
-    }
-  }
-
-  /** {@code --auth digest:USER} with its password from {@code --password-file} or ROSTER_PASSWORD. */
-  private Authentication authentication() {
-    if (!auth.startsWith("digest:") || auth.length() == "digest:".length()) {
-      throw new IllegalArgumentException("--auth '" + auth + "': expected digest:USER");
-    }
-    String user = auth.substring("digest:".length());
-    char[] password = passwordFile != null ? Secrets.fromFile(passwordFile) : Secrets.fromEnvironment(PASSWORD_ENV);
-    try {
-      return Authentication.digest(user, password);
-    } finally {
-      Arrays.fill(password, '\0');
     }
   }
 
@@ -325,7 +329,7 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     out.println("  Access     " + (tokenFile == null ? "open: no token (--token-file)"
         : readTokenFile == null ? "writes need the token in " + tokenFile + "; reads are open"
         : "writes need the token in " + tokenFile + ", reads that or the one in " + readTokenFile)
-        + (auth == null ? "" : "; ZooKeeper identity " + auth));
+        + (security.auth == null ? "" : "; ZooKeeper identity " + security.auth));
   }
 
   private void printBanner(PrintWriter out, Agent agent, String connectString) {
@@ -342,12 +346,28 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     out.flush();
   }
 
+  /** The local CA's stores with {@code --tls}; null without. */
+  private LocalCertificates certificates;
+
   private EmbeddedZooKeeper startZooKeeper() {
     Path dir = dataDir.toAbsolutePath().normalize();
     EmbeddedZooKeeper.Builder builder = EmbeddedZooKeeper.builder()
         .port(servers.zkPort)
         .dataDir(dir)
         .tickTime(tickTime);
+    if (tls) {
+      try {
+        certificates = LocalCertificates.forLocalServer(dir.resolve("tls"));
+      } catch (IllegalStateException | UncheckedIOException e) {
+        throw new CommandFailure("could not make the TLS certificates in " + dir.resolve("tls") + ": " + e.getMessage(), e);
+      }
+      // WANT: a client certificate of the local CA is an x509 identity; a client without one still connects.
+      builder.tls(ServerTls.builder()
+          .keyStore(certificates.serverKeyStore(), certificates.password())
+          .trustStore(certificates.caTrustStore(), certificates.password())
+          .clientAuth(ServerTls.ClientAuth.WANT)
+          .build());
+    }
     EmbeddedZooKeeper zooKeeper;
     try {
       zooKeeper = builder.start();
@@ -455,9 +475,17 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
   private void printBanner(PrintWriter out, EmbeddedZooKeeper zooKeeper, Agent agent) {
     String roster = Main.commandName();
     String zk = zooKeeper.port() == 2181 ? "" : " --zk " + zooKeeper.connectString();
+    if (certificates != null) {
+      zk += " --tls-trust " + certificates.caTrustStore() + " --tls-trust-password-file " + certificates.passwordFile();
+    }
     out.println("Roster is up.");
     out.println();
-    out.println("  ZooKeeper  " + zooKeeper.connectString() + "   (data in " + zooKeeper.dataDir() + ")");
+    out.println("  ZooKeeper  " + zooKeeper.connectString() + "   (" + (certificates != null ? "TLS only; " : "")
+        + "data in " + zooKeeper.dataDir() + ")");
+    if (certificates != null) {
+      out.println("  TLS        CA " + certificates.caTrustStore() + ", client key " + certificates.clientKeyStore()
+          + "; their password is in " + certificates.passwordFile());
+    }
     printAgent(out, agent);
     out.println();
     out.println("Try it, each in a terminal of its own:");

@@ -97,11 +97,11 @@ class UpSecurityIT {
         "--auth", "agent");
     assertThat(auth.exitCode).isEqualTo(ExitCodes.USAGE);
     assertThat(auth.err).contains("digest:USER");
-    if (System.getenv(UpCommand.PASSWORD_ENV) == null) {
+    if (System.getenv(ZooKeeperSecurity.PASSWORD_ENV) == null) {
       InProcessCli.Result noPassword = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
           "--auth", "digest:agent");
       assertThat(noPassword.exitCode).isEqualTo(ExitCodes.USAGE);
-      assertThat(noPassword.err).contains(UpCommand.PASSWORD_ENV);
+      assertThat(noPassword.err).contains(ZooKeeperSecurity.PASSWORD_ENV);
     }
   }
 
@@ -142,5 +142,38 @@ class UpSecurityIT {
     InProcessCli.Result help = InProcessCli.run("up", "--help");
     assertThat(help.out).contains("--token-file", "--read-token-file", "--insecure-http", "--cors-origin",
         "--auth", "--password-file", "ROSTER_PASSWORD");
+  }
+
+  /**
+   * {@code roster up --tls}: the embedded ZooKeeper serves TLS only, with a local CA made in
+   * the data directory; the banner says where its trust store and password are, a client
+   * command with them connects, one without gets nothing, and the agent itself works over TLS.
+   */
+  @Test
+  void upWithTlsServesZooKeeperOverTlsOnlyAndTheBannerSaysHowToTrustIt() throws Exception {
+    Path data = dir.resolve("data");
+    try (Background up = new Background(WAIT, "up", "--tls", "--zk-port", "0", "--http", "127.0.0.1:0",
+        "--data-dir", data.toString())) {
+      URI agent = agentUri(up);
+      String banner = up.out.toString();
+      Matcher zkLine = Pattern.compile("ZooKeeper  (127\\.0\\.0\\.1:\\d+)   \\(TLS only; ").matcher(banner);
+      assertThat(zkLine.find()).as(banner).isTrue();
+      String zkAddress = zkLine.group(1);
+      Path tls = data.toAbsolutePath().normalize().resolve("tls");
+      assertThat(banner).contains("--tls-trust " + tls.resolve("ca-trust.p12"))
+          .contains("--tls-trust-password-file " + tls.resolve("password"))
+          .doesNotContain(Files.readString(tls.resolve("password")).strip());
+
+      InProcessCli.Result trusted = InProcessCli.run("whoami", "--zk", zkAddress, "--timeout", "5s",
+          "--tls-trust", tls.resolve("ca-trust.p12").toString(), "--tls-trust-password-file", tls.resolve("password").toString());
+      assertThat(trusted.exitCode).as(trusted.toString()).isZero();
+      assertThat(trusted.out).contains("ip:127.0.0.1");
+      InProcessCli.Result plain = InProcessCli.run("ls", "--zk", zkAddress, "--timeout", "3s");
+      assertThat(plain.exitCode).as(plain.toString()).isEqualTo(ExitCodes.UNREACHABLE);
+
+      // The agent's own Roster reaches ZooKeeper over TLS: a write through it lands.
+      assertThat(status(agent.resolve("v1/services/payments/instances/p1"), "PUT", null)).isEqualTo(200);
+      assertThat(up.stop()).isZero();
+    }
   }
 }
