@@ -208,7 +208,13 @@ final class AgentState {
   }
 
   private void service(String name, Request request, Response response, Callback callback) {
-    Fields query = Request.extractQueryParameters(request);
+    Fields query;
+    try {
+      query = Request.extractQueryParameters(request);
+    } catch (RuntimeException e) {
+      // Jetty refuses a bad percent-escape or non-UTF-8 bytes with an exception of its own.
+      throw new HttpError(400, "query string: not valid percent-encoded UTF-8", "query");
+    }
     String indexText = query.getValue("index");
     long index = -1;
     Duration wait = FIRST_READ;

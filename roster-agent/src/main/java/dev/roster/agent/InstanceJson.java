@@ -65,10 +65,14 @@ final class InstanceJson {
     JsonNode root;
     try {
       root = Http.MAPPER.readTree(bytes);
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      // Jackson's own limits (nesting depth, number and string lengths); it gives no location.
+      throw new HttpError(400, "body: beyond the JSON parser's limits (nesting depth, number or string length)", "body");
     } catch (JsonProcessingException e) {
       // Jackson's message quotes the input and its own class names: say where instead.
-      throw new HttpError(400, "body: malformed JSON at line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr(), "body");
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      throw new HttpError(400, at == null ? "body: malformed JSON"
+          : "body: malformed JSON at line " + at.getLineNr() + ", column " + at.getColumnNr(), "body");
     } catch (java.io.IOException e) {
       throw new HttpError(400, "body: unreadable", "body");
     }

@@ -6,15 +6,13 @@ import dev.roster.testing.ZooKeeperExtension;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Requests that {@link AgentHttpGeneratedIT} found answered with a 500, each disabled until the
- * agent is fixed; {@link HttpRequestGenerator} leaves their kind out meanwhile (its AVOID_
- * flags). Each must become a 400 in the agent's JSON error form.
+ * Requests that {@link AgentHttpGeneratedIT} found answered with a 500, kept as regressions: each
+ * is a 400 in the agent's JSON error form now, and the generators make their kind again.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AgentKnownBugsIT {
@@ -23,10 +21,9 @@ class AgentKnownBugsIT {
   /**
    * Found with seed -1049530613375824062, case 26. {@code Request.extractQueryParameters} in
    * {@code AgentState.service} throws Jetty's {@code HttpException.IllegalArgumentException}
-   * ("400: Bad query") on a bad percent-escape or one that is not UTF-8, and the route's catch-all answers 500. The fix:
-   * catch IllegalArgumentException there and answer 400, as {@code segments} does for the path.
+   * ("400: Bad query") on a bad percent-escape or one that is not UTF-8, and the route's
+   * catch-all answered 500; the agent now answers 400 naming the query.
    */
-  @Disabled("bug: a bad percent-escape in the query of GET /v1/services/{name} answers 500")
   @Test
   void aBadEscapeInTheQueryIsA400() {
     for (String target : List.of("/v1/services/svc?%zz=", "/v1/services/svc?index=%zz", "/v1/services/svc?%",
@@ -39,10 +36,9 @@ class AgentKnownBugsIT {
    * Found with seed -2471389006235065029, case 68. Jackson refuses JSON nested deeper than its
    * {@code StreamReadConstraints} maximum (1,000) with a {@code StreamConstraintsException}
    * whose {@code getLocation()} is null, and {@code InstanceJson.read} builds its message from
-   * that location: a NullPointerException, answered 500. The fix: a null-safe location
-   * ("malformed JSON" without line and column, or "nested too deeply").
+   * that location: a NullPointerException, answered 500; the agent now answers 400 saying the
+   * body is beyond the parser's limits.
    */
-  @Disabled("bug: a registration body nested deeper than 1,000 levels answers 500")
   @Test
   void aBodyNestedTooDeeplyIsA400() {
     String deep = "{\"address\":\"h\",\"port\":1,\"metadata\":" + "{\"a\":".repeat(2_000) + "1" + "}".repeat(2_001);

@@ -38,29 +38,11 @@ final class HttpRequestGenerator {
       "Nacos-Server", "127.0.0.1", "-1", "abc", "gzip, br", "bytes=0-1", "*", "", "\u00e9\u4e2d", "for=\"[::1]\"",
       "99999999999999999999"};
 
-  /**
-   * A bad percent-escape in a query string ({@code ?%zz=}, or {@code ?x=%ff}, not UTF-8) answers 500 today: the bug {@link
-   * AgentKnownBugsIT} holds. While it stands, queries this makes keep their escapes valid (a
-   * stray '%' becomes {@code %25}); set to false once it is fixed.
-   */
-  static final boolean AVOID_BAD_QUERY_ESCAPES = true;
-
-  /**
-   * A body nested deeper than Jackson's limit (1,000) answers 500 today: the bug {@link
-   * AgentKnownBugsIT} holds. While it stands, bodies this makes nest at most 900 deep; set to
-   * false once it is fixed.
-   */
-  static final boolean AVOID_DEEP_BODIES = true;
-
   private HttpRequestGenerator() {}
 
   static RawHttp.Request next(SplittableRandom rng) {
     String method = method(rng);
     String target = path(rng) + (rng.nextInt(3) == 0 ? "?" + query(rng) : "");
-    int q = target.indexOf('?');
-    if (AVOID_BAD_QUERY_ESCAPES && q >= 0) {
-      target = target.substring(0, q + 1) + validEscapes(target.substring(q + 1)); // a '?' in a name starts one too
-    }
     List<Map.Entry<String, String>> headers = new ArrayList<>();
     int n = rng.nextInt(4) == 0 ? 0 : rng.nextInt(6);
     for (int i = 0; i < n; i++) {
@@ -110,21 +92,6 @@ final class HttpRequestGenerator {
     return q.toString();
   }
 
-  /** {@code text} with every '%' that does not start an escape of an ASCII character written as {@code %25}. */
-  static String validEscapes(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      boolean escape = c == '%' && i + 2 < text.length() && Character.digit(text.charAt(i + 1), 16) >= 0
-          && Character.digit(text.charAt(i + 1), 16) < 8 && hex(text.charAt(i + 2));
-      out.append(c == '%' && !escape ? "%25" : String.valueOf(c));
-    }
-    return out.toString();
-  }
-
-  private static boolean hex(char c) {
-    return Character.digit(c, 16) >= 0;
-  }
 
   private static final String[] VALUES = {"null", "true", "0", "-1", "1", "80", "65535", "65536", "2147483648",
       "1e308", "1.5", "\"\"", "\"10.0.0.1\"", "\"h/../x\"", "\"a b\"", "\"\\u0000\"", "\"\\ud800\"", "\"UP\"",
@@ -145,7 +112,7 @@ final class HttpRequestGenerator {
         return b;
       }
       case 2:
-        return ("[".repeat(AVOID_DEEP_BODIES ? 900 : rng.nextBoolean() ? 10_000 : 1_001) + "]").getBytes(UTF_8);
+        return ("[".repeat(rng.nextBoolean() ? 10_000 : 1_001) + "]").getBytes(UTF_8);
       case 3:
         return ("{\"address\":\"h\",\"port\":1,\"metadata\":{\"k\":\"" + "x".repeat(70_000) + "\"}}").getBytes(UTF_8);
       case 4: {
@@ -153,7 +120,7 @@ final class HttpRequestGenerator {
         return java.util.Arrays.copyOf(whole, rng.nextInt(whole.length));
       }
       case 5:
-        int deep = AVOID_DEEP_BODIES ? 900 : 2_000;
+        int deep = 2_000;
         return ("{\"address\":\"h\",\"port\":1,\"metadata\":" + "{\"a\":".repeat(deep) + "1" + "}".repeat(deep + 1))
             .getBytes(UTF_8);
       case 6:
