@@ -368,7 +368,7 @@ class RosterIT {
   }
 
   @Test
-  void aNodeReplacedInOneTransactionIsAnUpdateNeverARemoval() throws Exception {
+  void aNodeReplacedInOneTransactionAsRosterReplacesIsAnUpdateNeverARemoval() throws Exception {
     ZooKeeper other = raw();
     dev.roster.codec.InstanceCodec codec = dev.roster.codec.InstanceCodec.springCloud();
     Zk.createPersistent(other, "/services/payments/p1", codec.encode(instance("p1", 1)));
@@ -378,7 +378,10 @@ class RosterIT {
     view.addListener(rec);
     await().atMost(Duration.ofSeconds(2)).until(() -> rec.addedIds().equals(List.of("p1")));
     for (int port = 2; port <= 21; port++) {
+      // Roster's replacing transaction: it first writes the service node, which tells every
+      // watcher that a deletion in the same transaction may be half of a replacement.
       other.multi(List.of(
+          org.apache.zookeeper.Op.setData("/services/payments", new byte[0], -1),
           org.apache.zookeeper.Op.delete("/services/payments/p1", -1),
           org.apache.zookeeper.Op.create("/services/payments/p1", codec.encode(instance("p1", port)),
               ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)));
@@ -390,6 +393,16 @@ class RosterIT {
     assertThat(rec.removedIds()).isEmpty();
     assertThat(rec.addedIds()).containsExactly("p1");
     assertThat(rec.updatedIds()).hasSize(20);
+
+    // Another tool's delete and create in one transaction, without that first write, is told as
+    // what it looks like to a watcher that reads nothing on a deletion: a removal, then an add.
+    other.multi(List.of(
+        org.apache.zookeeper.Op.delete("/services/payments/p1", -1),
+        org.apache.zookeeper.Op.create("/services/payments/p1", codec.encode(instance("p1", 99)),
+            ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)));
+    await().atMost(Duration.ofSeconds(2)).until(() -> rec.addedIds().size() == 2);
+    assertThat(rec.removedIds()).containsExactly("p1");
+    assertThat(view.instances()).extracting(ServiceInstance::port).containsExactly(99);
   }
 
   @Test
