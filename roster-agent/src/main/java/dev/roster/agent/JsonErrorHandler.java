@@ -1,5 +1,7 @@
 package dev.roster.agent;
 
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.handler.ErrorHandler;
@@ -22,6 +24,16 @@ final class JsonErrorHandler implements Request.Handler {
       case 431 -> "request headers too large: at most " + Agent.MAX_REQUEST_HEAD + " bytes";
       default -> status >= 500 ? "internal error" : "bad request";
     };
+    // Jetty calls this for a request it could not take, and closes the connection after the
+    // answer: said in the answer, so that a client does not send its next request on it.
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    if (HttpMethod.HEAD.is(request.getMethod())) {
+      // A HEAD answer has no body; one sent anyway would be read as the start of the next answer.
+      response.setStatus(status);
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
+      callback.succeeded();
+      return true;
+    }
     Http.error(response, callback, status, message, null);
     return true;
   }
