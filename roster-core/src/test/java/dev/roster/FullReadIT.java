@@ -65,7 +65,9 @@ class FullReadIT {
         view.whenReady().get(30, TimeUnit.SECONDS);
         assertThat(view.instances()).extracting(ServiceInstance::id).containsExactly("p1");
         assertThat(view.skippedNodes()).isEqualTo(2);
-        assertThat(view.isStale()).isFalse();
+        // The dropped connection's own events can arrive after the read that made the view
+        // ready, and leave it stale until the reconnect's read: fresh within a bound.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !view.isStale());
       }
     } finally {
       other.close();

@@ -49,17 +49,7 @@ import org.slf4j.LoggerFactory;
 final class SharedView {
   private static final Logger log = LoggerFactory.getLogger(SharedView.class);
   private static final Comparator<ServiceInstance> BY_ID = Comparator.comparing(ServiceInstance::id);
-  /** Connection losses in a row during the listing after which its size is checked. */
-  private static final int LISTING_LOSSES_TO_SUSPECT = 3;
-  /** Ids longer than this on average are not blamed for a dropped listing. */
-  private static final int PLAUSIBLE_ID_LENGTH = 255;
-  /** A getChildren2 reply's bytes besides the names: reply header, name count, the parent's Stat. */
-  private static final int LISTING_OVERHEAD = 16 + 4 + 68;
   private static final Duration TOO_WIDE_RECHECK = Duration.ofSeconds(30);
-  private static final int MAX_READ_BATCH = 100;
-  private static final int TYPICAL_NODE_CEILING = 4 * 1024;
-  /** One getData result in a multi reply besides its data: op header and Stat. */
-  private static final int NODE_REPLY_OVERHEAD = 12 + 68;
   private static final String UNREADABLE_REASON =
       "not readable by this Roster's identity: its ACL does not grant read (ZooKeeper answered NoAuth)";
 
@@ -99,12 +89,7 @@ final class SharedView {
   private boolean closed;
   private boolean resyncScheduled;
   private final Backoff resyncBackoff = new Backoff(Duration.ofMillis(250), 6);
-  /** Connection losses in a row while the listing was in flight; see {@link #tooWide}. */
-  private int listingLosses;
-  /** Whether a full read fetches nodes several to a request; see {@link #readBatch}. */
-  private boolean batchedReads = true;
-  /** The child count at which the listing was found too large for the client; 0 if it was not. */
-  private int tooWideAt;
+  private final ReplyLimits limits;
   private final ViewSnapshots snapshots;
   int refs; // guarded by core's view lock
 
@@ -114,6 +99,7 @@ final class SharedView {
     this.core = core;
     this.service = service;
     this.path = core.servicePath(service);
+    this.limits = new ReplyLimits(service, path, core.config().maxInstanceBytes());
     this.ctx = ctx;
     java.nio.file.Path dir = core.config().snapshotDirectory();
     this.snapshots = dir == null ? null : new ViewSnapshots(dir, core.config().basePath(), service);
@@ -318,13 +304,13 @@ final class SharedView {
       return;
     }
     core.events().viewRead(service, false, 1);
-    List<ServiceInstance> added = new ArrayList<>(1);
-    List<ServiceInstance> removed = new ArrayList<>(1);
-    List<ServiceInstance> updated = new ArrayList<>(1);
     if (node == null) {
       removed(child);
       return;
     }
+    List<ServiceInstance> added = new ArrayList<>(1);
+    List<ServiceInstance> removed = new ArrayList<>(1);
+    List<ServiceInstance> updated = new ArrayList<>(1);
     Entry before = entries.get(child);
     apply(child, node, entries, skipped, added, removed, updated);
     skippedCount = skipped.size();
@@ -413,11 +399,11 @@ final class SharedView {
     }
     Duration timeout = core.config().operationTimeout();
     long sid = zk.getSessionId();
-    if ((tooWideAt > 0 || listingLosses >= LISTING_LOSSES_TO_SUSPECT) && tooWide(zk, timeout)) {
+    if (limits.listingSuspect() && tooWide(zk, timeout)) {
       return;
     }
     boolean listingAnswered = false;
-    boolean batchedRead = false;
+    int per = 1;
     List<String> children;
     long pzxid = 0;
     List<CompletableFuture<ZkOps.NodeData>> reads;
@@ -441,8 +427,7 @@ final class SharedView {
       pzxid = listed == null ? 0 : listed.stat().getPzxid();
       // Pipelined: every request is sent before the first answer is awaited.
       reads = new ArrayList<>(children.size());
-      batchedRead = batchedReads;
-      int per = batchedRead ? readBatch() : 1;
+      per = limits.batch();
       for (int i = 0; i < children.size(); i += per) {
         if (per == 1) {
           reads.add(ZkOps.getData(zk, path + "/" + children.get(i)));
@@ -476,12 +461,7 @@ final class SharedView {
           apply(children.get(i), node, next, nextSkipped, added, removed, updated);
         }
       }
-      if (!batchedReads && largest <= TYPICAL_NODE_CEILING) {
-        // Read one by one after a loss during a batched read, and no node is large: that
-        // loss was an ordinary blip, not a batch too large, so batches are safe again.
-        batchedReads = true;
-        log.debug("{}: every node is small; full reads are batched again", service);
-      }
+      limits.fullReadDone(largest);
     } catch (KeeperException e) {
       if (!listingAnswered && (e.code() == KeeperException.Code.NOAUTH)) {
         // Not this identity's to list (AclPolicy.locked): said once, clearly, and tried again
@@ -495,12 +475,11 @@ final class SharedView {
         return;
       }
       if (!listingAnswered && e.code() == KeeperException.Code.CONNECTIONLOSS) {
-        listingLosses++;
-      } else if (batchedRead && e.code() == KeeperException.Code.CONNECTIONLOSS) {
+        limits.listingLost();
+      } else if (e.code() == KeeperException.Code.CONNECTIONLOSS) {
         // Perhaps a batch's reply outgrew the client's limit (nodes larger than Roster writes):
         // the next full read goes one node per request, and tells whether any node is large.
-        batchedReads = false;
-        log.info("{}: reading one node per request, after a connection loss during a batched read", service);
+        limits.batchLost(per);
       }
       if (ZkOps.isConnectionProblem(e)) {
         log.debug("resync of {} interrupted by {}; retrying", service, e.code());
@@ -511,7 +490,6 @@ final class SharedView {
       return;
     }
     resyncBackoff.reset();
-    listingLosses = 0;
     core.events().viewRead(service, true, 1 + children.size());
 
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
@@ -549,51 +527,24 @@ final class SharedView {
   }
 
   /**
-   * Whether the service's listing is too large for this client, so that the view must not
-   * ask for it again. A {@code getChildren} reply larger than the client's {@code
-   * jute.maxbuffer} makes the ZooKeeper client drop the connection, and it reports a plain
-   * connection loss; a view that simply re-read on every reconnect would drop the connection
-   * of every view and registration of its Roster, again and again. So after a few losses in
-   * a row while the listing was in flight, one {@code exists} tells how many children there
-   * are; if ids of no unusual length would make that many names overflow the limit, the view
-   * stops listing, says so once, and stays stale on what it holds, checking the count (one
-   * {@code exists}) now and then, until the service holds fewer children than it did.
-   * Context only.
+   * Whether the listing must not be asked for now (see {@link ReplyLimits#checkListing}):
+   * the first time, the view fails its {@code whenReady()} with why, and stays stale on what it
+   * holds, checking the count (one {@code exists}) now and then. Context only.
    */
   private boolean tooWide(ZooKeeper zk, Duration timeout) {
-    org.apache.zookeeper.data.Stat stat;
+    ReplyLimits.Listing listing;
     try {
-      stat = ZkOps.await(ZkOps.exists(zk, path), timeout);
+      listing = limits.checkListing(zk, timeout);
     } catch (KeeperException e) {
       scheduleResync();
       return true;
     }
-    int count = stat == null ? 0 : stat.getNumChildren();
-    if (tooWideAt > 0) {
-      if (count < tooWideAt) {
-        log.info("{} holds {} children now, fewer than the {} whose listing was too large; reading it again",
-            service, count, tooWideAt);
-        tooWideAt = 0;
-        listingLosses = 0;
-        return false;
-      }
-    } else {
-      int limit = clientMaxPacket(zk);
-      // What a listing of this many names costs, if they are no longer than this on average.
-      long atMostPlausible = LISTING_OVERHEAD + (long) count * (4 + PLAUSIBLE_ID_LENGTH);
-      if (atMostPlausible < limit) {
-        listingLosses = 0; // too few children to overflow: an unlucky connection, keep retrying as usual
-        return false;
-      }
-      tooWideAt = count;
-      String message = String.format(java.util.Locale.ROOT, "cannot list service %s (%s): its %,d instance nodes"
-          + " make a getChildren reply larger than the ZooKeeper client's jute.maxbuffer of %,d bytes (ids averaging"
-          + " %d characters or more overflow it), and the client drops the connection on such a reply. The view stays"
-          + " stale on what it holds and is not listed again until the service holds fewer nodes; split the service,"
-          + " or raise -Djute.maxbuffer on every client that watches it", service, path, count, limit,
-          Math.max(1, (limit - LISTING_OVERHEAD) / Math.max(1, count) - 4));
-      log.error(message);
-      ready.completeExceptionally(new dev.roster.RosterException(message));
+    if (!listing.hold()) {
+      return false;
+    }
+    if (listing.tooWide() != null) {
+      log.error(listing.tooWide());
+      ready.completeExceptionally(new RosterException(listing.tooWide()));
     }
     if (!resyncScheduled && !closed) {
       resyncScheduled = true;
@@ -605,27 +556,6 @@ final class SharedView {
       }));
     }
     return true;
-  }
-
-  /**
-   * How many nodes one read-only {@code multi} of a full read fetches: as many as fit in half
-   * the client's default reply limit at 4 KiB a node (ten times a typical instance; less if
-   * {@code maxInstanceBytes} is lower), at most 100. A full read of 10,000 instances then costs
-   * 100 requests instead of 10,000: the server's per-request work, not the bytes, was what a
-   * first view waited for. Nodes larger than that, written by other tools, could make one
-   * batch's reply too large for the client, which drops the connection: after one connection
-   * loss during a batched read the view goes back to one node per request, until a full read
-   * finds every node small again.
-   */
-  private int readBatch() {
-    int perNode = Math.min(TYPICAL_NODE_CEILING, core.config().maxInstanceBytes()) + NODE_REPLY_OVERHEAD;
-    return Math.max(1, Math.min(MAX_READ_BATCH, (0xfffff / 2) / perNode));
-  }
-
-  /** The handle's limit on one reply, as its ZooKeeper client read it when it was made. */
-  private static int clientMaxPacket(ZooKeeper zk) {
-    return zk.getClientConfig().getInt(org.apache.zookeeper.common.ZKConfig.JUTE_MAXBUFFER,
-        org.apache.zookeeper.client.ZKClientConfig.CLIENT_MAX_PACKET_LENGTH_DEFAULT);
   }
 
   /**
