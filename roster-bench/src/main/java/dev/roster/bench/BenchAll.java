@@ -41,7 +41,7 @@ public final class BenchAll {
   private static final List<String> CHARTING = List.of("registration", "propagation", "heap");
 
   private static final List<Job> JOBS = List.of(
-      new Job("pick", "jmh", List.of("-f", "1", "-wi", "2", "-w", "1", "-i", "3", "-r", "1"),
+      new Job("pick", "jmh", List.of("-f", "1", "-wi", "2", "-w", "1", "-i", "5", "-r", "1"),
           List.of("-f", "1", "-wi", "1", "-w", "1", "-i", "2", "-r", "1", "-p", "instances=100,10000"),
           "", "pick cost by strategy and instance count, JMH with -prof gc"),
       new Job("registration", RegistrationBench.class.getName(), List.of("--counts", "1000,10000", "--reps", "5"),
@@ -150,6 +150,7 @@ public final class BenchAll {
     int code = p.waitFor();
     if (code == 0 && job.main().equals("jmh")) {
       pickChart(json, charts.resolve("pick-cost.png"));
+      pickTable(json, System.out);
     }
     return code;
   }
@@ -181,6 +182,34 @@ public final class BenchAll {
     });
     Charts.lines(png, "Cost of one pick (JMH, average time)", "instances in the view (log scale)",
         "ns per pick (log scale)", xs, series, true, true);
+  }
+
+  /**
+   * Prints ns per pick (JMH's score) and bytes per pick as the median over the measured
+   * iterations. Not JMH's mean: JMH runs a trial's tear-down inside its last iteration, and
+   * there the fixture's server deletes every instance (and, stopping, writes them out), which
+   * {@code -prof gc} counts against that iteration's picks (hundreds of bytes per pick for a
+   * hashing strategy at 10,000 instances, none of it the pick's).
+   */
+  static void pickTable(Path json, PrintStream out) throws IOException {
+    JsonNode results = new ObjectMapper().readTree(json.toFile());
+    out.println();
+    out.println("pick cost: ns per pick (JMH mean), bytes per pick (median of the measured iterations; mean)");
+    for (JsonNode r : results) {
+      String benchmark = r.get("benchmark").asText();
+      JsonNode params = r.path("params");
+      JsonNode alloc = r.path("secondaryMetrics").path("gc.alloc.rate.norm");
+      List<Double> perIteration = new ArrayList<>();
+      alloc.path("rawData").forEach(fork -> fork.forEach(v -> perIteration.add(v.asDouble())));
+      perIteration.sort(null);
+      int n = perIteration.size();
+      double median = n == 0 ? Double.NaN : n % 2 == 1 ? perIteration.get(n / 2)
+          : (perIteration.get(n / 2 - 1) + perIteration.get(n / 2)) / 2;
+      out.printf(Locale.ROOT, "  %-45s %-26s %6s  %,14.1f ns  %,12.1f B  (mean %,.1f B)%n",
+          benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1),
+          params.path("strategy").asText(""), params.path("instances").asText(""),
+          r.path("primaryMetric").path("score").asDouble(), median, alloc.path("score").asDouble());
+    }
   }
 
   private static boolean onPath(String program) {
