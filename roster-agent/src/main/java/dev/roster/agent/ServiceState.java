@@ -7,6 +7,8 @@ import dev.roster.ServiceInstance;
 import dev.roster.ServiceListener;
 import dev.roster.ServiceView;
 import dev.roster.Subscription;
+import dev.roster.agent.dns.DnsServer;
+import dev.roster.agent.dns.ServiceRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -20,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -39,18 +42,23 @@ import org.jspecify.annotations.Nullable;
  * is released; every write is non-blocking, so the Roster's event path, which calls {@link
  * #onChange}, never waits for a client.
  */
-final class ServiceState implements ServiceListener {
-  /** One immutable state of the service, with its JSON body built once when first asked. */
+final class ServiceState implements ServiceListener, DnsServer.Entry {
+  /**
+   * One immutable state of the service, with its JSON body built once when first asked, and its
+   * DNS records built with it when the agent serves DNS.
+   */
   static final class Snapshot {
     final long index;
     final List<ServiceInstance> instances;
     final boolean stale;
+    final @Nullable ServiceRecords dns;
     private volatile byte @Nullable [] json;
 
-    Snapshot(long index, List<ServiceInstance> instances, boolean stale) {
+    Snapshot(long index, List<ServiceInstance> instances, boolean stale, @Nullable ServiceRecords dns) {
       this.index = index;
       this.instances = List.copyOf(instances);
       this.stale = stale;
+      this.dns = dns;
     }
 
     byte[] json(String service) {
@@ -82,7 +90,10 @@ final class ServiceState implements ServiceListener {
   private final MeterRegistry registry;
   private final LongSupplier nextIndex;
   private final List<Meter> gauges = new ArrayList<>();
-  private volatile Snapshot snapshot = new Snapshot(0, List.of(), true);
+  private final @Nullable DnsServer dns;
+  /** Completed once the first snapshot is in place. */
+  private final CompletableFuture<Void> ready = new CompletableFuture<>();
+  private volatile Snapshot snapshot = new Snapshot(0, List.of(), true, null);
   // Guarded by this.
   private final Set<Waiter> waiters = new LinkedHashSet<>();
   private final Set<EventStream> streams = new LinkedHashSet<>();
@@ -95,8 +106,10 @@ final class ServiceState implements ServiceListener {
   private long lastUsed = System.nanoTime();
   private boolean closed;
 
-  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry, LongSupplier nextIndex) {
+  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry, LongSupplier nextIndex,
+      @Nullable DnsServer dns) {
     this.service = service;
+    this.dns = dns;
     this.view = view;
     this.ringSize = ringSize;
     this.registry = registry;
@@ -117,6 +130,22 @@ final class ServiceState implements ServiceListener {
 
   Snapshot snapshot() {
     return snapshot;
+  }
+
+  @Override
+  public @Nullable ServiceRecords dnsRecords() {
+    Snapshot now = snapshot;
+    return now.index == 0 ? null : now.dns;
+  }
+
+  @Override
+  public CompletableFuture<?> whenReady() {
+    return ready;
+  }
+
+  /** The DNS records of a list, built on each change (on the event path), so queries only pick. */
+  private @Nullable ServiceRecords dnsOf(List<ServiceInstance> instances) {
+    return dns == null ? null : dns.records(service, instances);
   }
 
   /** Marks the state as used now; false if it was closed, and cannot be used. */
@@ -238,7 +267,7 @@ final class ServiceState implements ServiceListener {
       if (closed || now.index == 0 || now.stale == stale) {
         return;
       }
-      snapshot = new Snapshot(now.index, now.instances, stale);
+      snapshot = new Snapshot(now.index, now.instances, stale, now.dns);
       ObjectNode data = Http.MAPPER.createObjectNode();
       data.put("service", service);
       data.put("index", now.index);
@@ -268,7 +297,7 @@ final class ServiceState implements ServiceListener {
       }
       if (before.index == 0) {
         firstIndex = nextIndex.getAsLong();
-        after = new Snapshot(firstIndex, next, view.isStale());
+        after = new Snapshot(firstIndex, next, view.isStale(), dnsOf(next));
         snapshot = after;
         targets = new ArrayList<>(beforeReady);
         beforeReady.clear();
@@ -305,7 +334,7 @@ final class ServiceState implements ServiceListener {
         if (frames.isEmpty()) {
           return;
         }
-        after = new Snapshot(index, next, before.stale);
+        after = new Snapshot(index, next, before.stale, dnsOf(next));
         snapshot = after;
         for (byte[] f : frames) {
           remember(index, f);
@@ -318,6 +347,7 @@ final class ServiceState implements ServiceListener {
     for (Waiter w : wake) {
       w.answer(after);
     }
+    ready.complete(null);
     for (String change : changes) {
       Counter.builder("roster.membership.changes")
           .description("Instances added to, removed from or updated in a service")
