@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -43,22 +44,17 @@ import org.jspecify.annotations.Nullable;
  * #onChange}, never waits for a client.
  */
 final class ServiceState implements ServiceListener, DnsServer.Entry {
-  /**
-   * One immutable state of the service, with its JSON body built once when first asked, and its
-   * DNS records built with it when the agent serves DNS.
-   */
+  /** One immutable state of the service, with its JSON body built once when first asked. */
   static final class Snapshot {
     final long index;
     final List<ServiceInstance> instances;
     final boolean stale;
-    final @Nullable ServiceRecords dns;
     private volatile byte @Nullable [] json;
 
-    Snapshot(long index, List<ServiceInstance> instances, boolean stale, @Nullable ServiceRecords dns) {
+    Snapshot(long index, List<ServiceInstance> instances, boolean stale) {
       this.index = index;
       this.instances = List.copyOf(instances);
       this.stale = stale;
-      this.dns = dns;
     }
 
     byte[] json(String service) {
@@ -91,9 +87,11 @@ final class ServiceState implements ServiceListener, DnsServer.Entry {
   private final LongSupplier nextIndex;
   private final List<Meter> gauges = new ArrayList<>();
   private final @Nullable DnsServer dns;
-  /** Completed once the first snapshot is in place. */
-  private final CompletableFuture<Void> ready = new CompletableFuture<>();
-  private volatile Snapshot snapshot = new Snapshot(0, List.of(), true, null);
+  /** Completed once the first DNS records are built. */
+  private final CompletableFuture<Void> dnsReady = new CompletableFuture<>();
+  private final AtomicBoolean dnsQueued = new AtomicBoolean();
+  private volatile @Nullable ServiceRecords dnsRecords;
+  private volatile Snapshot snapshot = new Snapshot(0, List.of(), true);
   // Guarded by this.
   private final Set<Waiter> waiters = new LinkedHashSet<>();
   private final Set<EventStream> streams = new LinkedHashSet<>();
@@ -134,18 +132,29 @@ final class ServiceState implements ServiceListener, DnsServer.Entry {
 
   @Override
   public @Nullable ServiceRecords dnsRecords() {
-    Snapshot now = snapshot;
-    return now.index == 0 ? null : now.dns;
+    return dnsRecords;
   }
 
   @Override
   public CompletableFuture<?> whenReady() {
-    return ready;
+    return dnsReady;
   }
 
-  /** The DNS records of a list, built on each change (on the event path), so queries only pick. */
-  private @Nullable ServiceRecords dnsOf(List<ServiceInstance> instances) {
-    return dns == null ? null : dns.records(service, instances);
+  /**
+   * Has the DNS records rebuilt from the latest snapshot, on the DNS server's own thread, so
+   * queries only pick from them. Coalesced: changes that arrive while a rebuild is queued are all
+   * in the one rebuild, so a burst of registrations (2,000 in a row) costs a few rebuilds, not one
+   * each, and the event path never builds records.
+   */
+  private void rebuildDns() {
+    DnsServer d = dns;
+    if (d != null && dnsQueued.compareAndSet(false, true)) {
+      d.rebuild(() -> {
+        dnsQueued.set(false);
+        dnsRecords = d.records(service, snapshot.instances);
+        dnsReady.complete(null);
+      });
+    }
   }
 
   /** Marks the state as used now; false if it was closed, and cannot be used. */
@@ -267,7 +276,7 @@ final class ServiceState implements ServiceListener, DnsServer.Entry {
       if (closed || now.index == 0 || now.stale == stale) {
         return;
       }
-      snapshot = new Snapshot(now.index, now.instances, stale, now.dns);
+      snapshot = new Snapshot(now.index, now.instances, stale);
       ObjectNode data = Http.MAPPER.createObjectNode();
       data.put("service", service);
       data.put("index", now.index);
@@ -297,7 +306,7 @@ final class ServiceState implements ServiceListener, DnsServer.Entry {
       }
       if (before.index == 0) {
         firstIndex = nextIndex.getAsLong();
-        after = new Snapshot(firstIndex, next, view.isStale(), dnsOf(next));
+        after = new Snapshot(firstIndex, next, view.isStale());
         snapshot = after;
         targets = new ArrayList<>(beforeReady);
         beforeReady.clear();
@@ -334,7 +343,7 @@ final class ServiceState implements ServiceListener, DnsServer.Entry {
         if (frames.isEmpty()) {
           return;
         }
-        after = new Snapshot(index, next, before.stale, dnsOf(next));
+        after = new Snapshot(index, next, before.stale);
         snapshot = after;
         for (byte[] f : frames) {
           remember(index, f);
@@ -347,7 +356,7 @@ final class ServiceState implements ServiceListener, DnsServer.Entry {
     for (Waiter w : wake) {
       w.answer(after);
     }
-    ready.complete(null);
+    rebuildDns();
     for (String change : changes) {
       Counter.builder("roster.membership.changes")
           .description("Instances added to, removed from or updated in a service")

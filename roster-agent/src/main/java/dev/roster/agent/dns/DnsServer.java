@@ -10,10 +10,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 
@@ -25,6 +30,7 @@ import org.xbill.DNS.TextParseException;
  * {@link #records}; then {@linkplain #start started} on the agent's {@link Catalog}.
  */
 public final class DnsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
   private static final Pattern DOMAIN = Pattern.compile(
       "(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*");
   /** The longest the TTL may be. */
@@ -57,6 +63,7 @@ public final class DnsServer implements AutoCloseable {
   private final DnsMeters meters;
   private final DnsHandler handler;
   private final ThreadPoolExecutor deferred;
+  private final ExecutorService rebuilds;
   private @Nullable UdpServer udp;
   private @Nullable TcpServer tcp;
 
@@ -70,6 +77,11 @@ public final class DnsServer implements AutoCloseable {
           t.setDaemon(true);
           return t;
         });
+    this.rebuilds = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "roster-dns-records");
+      t.setDaemon(true);
+      return t;
+    });
     this.handler = new DnsHandler(domain, ttl, meters, new RateLimiter(rate, limitLoopback), deferred);
   }
 
@@ -129,9 +141,27 @@ public final class DnsServer implements AutoCloseable {
     return queriesPerSecond;
   }
 
-  /** The records of {@code service} for this list of its instances; called on each view change. */
+  /** The records of {@code service} for this list of its instances, built from each view change. */
   public ServiceRecords records(String service, List<ServiceInstance> instances) {
     return ServiceRecords.build(handler.serviceDomain(), ttl, service, instances, meters);
+  }
+
+  /**
+   * Runs a rebuild of one service's records on the server's own thread (one queued per service
+   * at most: the caller coalesces). Dropped once the server is closed.
+   */
+  public void rebuild(Runnable task) {
+    try {
+      rebuilds.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.warn("DNS records could not be rebuilt", e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // Closed: nobody asks any more.
+    }
   }
 
   /**
@@ -192,6 +222,7 @@ public final class DnsServer implements AutoCloseable {
       tcp.close();
     }
     deferred.shutdownNow();
+    rebuilds.shutdownNow();
   }
 
   /** For the fuzz target and tests: one packet through the handler, as if from {@code source}. */
