@@ -28,7 +28,7 @@ final class Apps {
   @EnableAutoConfiguration
   @RestController
   static class Service {
-    @Value("${spring.application.name}")
+    @Value("${spring.application.name:application}")
     String name;
 
     @Value("${app.instance:one}")
