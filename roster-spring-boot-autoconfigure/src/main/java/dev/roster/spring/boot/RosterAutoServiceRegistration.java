@@ -8,7 +8,6 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.cloud.client.discovery.event.InstancePreRegisteredEvent;
 import org.springframework.cloud.client.discovery.event.InstanceRegisteredEvent;
@@ -26,7 +25,8 @@ import org.springframework.context.SmartLifecycle;
  * the {@link WebServerInitializedEvent} and announces {@link InstancePreRegisteredEvent} and
  * {@link InstanceRegisteredEvent}; unlike it, it registers and deregisters as a {@link
  * SmartLifecycle}, so that shutdown follows Spring's lifecycle ordering. Its {@linkplain
- * #PHASE phase} is above {@link WebServerGracefulShutdownLifecycle}'s, so on shutdown it stops
+ * #PHASE phase} is above the web server's graceful shutdown ({@link
+ * WebServerApplicationContext#GRACEFUL_SHUTDOWN_PHASE}), so on shutdown it stops
  * first: the instance is marked DRAINING, stays registered for {@code
  * roster.registration.drain-grace} while the web server still serves (callers see the status
  * and route elsewhere, requests in flight finish), and is deregistered before the web server's
@@ -40,7 +40,7 @@ import org.springframework.context.SmartLifecycle;
 public final class RosterAutoServiceRegistration
     implements AutoServiceRegistration, SmartLifecycle, ApplicationListener<WebServerInitializedEvent> {
   /** Stops before the web server's graceful shutdown, and starts after the web server. */
-  public static final int PHASE = WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE + 512;
+  public static final int PHASE = WebServerApplicationContext.GRACEFUL_SHUTDOWN_PHASE + 512;
 
   /** The metadata key that carries a separate management server's port. */
   public static final String MANAGEMENT_PORT_KEY = "management.port";

@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * The {@code roster.*} properties: where ZooKeeper is, how to talk to it, and how this
+ * The roster.* properties: where ZooKeeper is, how to talk to it, and how this
  * application registers itself. Values are checked by the library's own validation when the
  * {@link dev.roster.Roster} bean is built; a bad one fails startup naming the property.
  */
@@ -32,14 +32,14 @@ public class RosterProperties {
     OPEN,
     /** The creating identity has all permissions, everyone else reads (the default with one). */
     SERVICE_OWNED,
-    /** The creating identity has all permissions, only {@code roster.acl.readers} read. */
+    /** The creating identity has all permissions, only roster.acl.readers read. */
     LOCKED
   }
 
   /** Whether Roster's auto-configuration is on at all; off leaves every Roster bean out. */
   private boolean enabled = true;
 
-  /** The ZooKeeper ensemble, {@code host:port[,host:port...]}. */
+  /** The ZooKeeper ensemble, host:port[,host:port...]. */
   private String connectString = "127.0.0.1:2181";
 
   /** The base path under which services live; Spring Cloud Zookeeper's default. */
@@ -156,7 +156,7 @@ public class RosterProperties {
     return registration;
   }
 
-  /** {@code roster.authentication.*}: the identity of this application's session. */
+  /** roster.authentication.*: the identity of this application's session. */
   public static class Authentication {
     private final Digest digest = new Digest();
     private final Sasl sasl = new Sasl();
@@ -170,9 +170,9 @@ public class RosterProperties {
     }
   }
 
-  /** {@code roster.authentication.digest.*}: ZooKeeper digest authentication. */
+  /** roster.authentication.digest.*: ZooKeeper digest authentication. */
   public static class Digest {
-    /** The digest user; with it, {@code password-file} is required. */
+    /** The digest user; with it, password-file is required. */
     private @Nullable String user;
 
     /** A file holding the password (a mounted secret); one trailing newline is ignored. */
@@ -195,12 +195,12 @@ public class RosterProperties {
     }
   }
 
-  /** {@code roster.authentication.sasl.*}: SASL (Kerberos) through a JAAS login context. */
+  /** roster.authentication.sasl.*: SASL (Kerberos) through a JAAS login context. */
   public static class Sasl {
     /** Whether to authenticate with SASL. */
     private boolean enabled;
 
-    /** The JAAS login context; default ZooKeeper's, {@code Client}. */
+    /** The JAAS login context; default ZooKeeper's, Client. */
     private @Nullable String loginContext;
 
     public boolean isEnabled() {
@@ -220,7 +220,7 @@ public class RosterProperties {
     }
   }
 
-  /** {@code roster.tls.*}: TLS to ZooKeeper; on once a trust store is set. */
+  /** roster.tls.*: TLS to ZooKeeper; on once a trust store is set. */
   public static class Tls {
     /** The trust store (PKCS12 or JKS) holding the CAs whose server certificates to accept. */
     private @Nullable Path trustStore;
@@ -278,15 +278,15 @@ public class RosterProperties {
     }
   }
 
-  /** {@code roster.acl.*}: the ACL on nodes this application creates. */
+  /** roster.acl.*: the ACL on nodes this application creates. */
   public static class Acl {
     /** The policy; default service-owned with an identity, open without one. */
     private @Nullable AclPolicyName policy;
 
-    /** With {@code locked}: ACL ids ({@code scheme:id}) that may read. */
+    /** With locked: ACL ids (scheme:id) that may read. */
     private List<String> readers = new ArrayList<>();
 
-    /** Operator ACL ids ({@code scheme:id}) given all permissions on every node created. */
+    /** Operator ACL ids (scheme:id) given all permissions on every node created. */
     private List<String> admins = new ArrayList<>();
 
     public @Nullable AclPolicyName getPolicy() {
@@ -314,16 +314,16 @@ public class RosterProperties {
     }
   }
 
-  /** {@code roster.discovery.*}: how the DiscoveryClient answers. */
+  /** roster.discovery.*: how the DiscoveryClient answers. */
   public static class Discovery {
     /**
-     * How long the first {@code getInstances} of a service waits for its view's first read;
+     * How long the first getInstances of a service waits for its view's first read;
      * later calls never wait.
      */
     private Duration readyTimeout = Duration.ofSeconds(5);
 
     /**
-     * How long the list of service names is reused: {@code getServices()} reads ZooKeeper at
+     * How long the list of service names is reused: getServices() reads ZooKeeper at
      * most once per this period.
      */
     private Duration servicesCacheTtl = Duration.ofSeconds(5);
@@ -367,16 +367,16 @@ public class RosterProperties {
     }
   }
 
-  /** {@code roster.registration.*}: how this application registers itself. */
+  /** roster.registration.*: how this application registers itself. */
   public static class Registration {
     /**
-     * Whether to register this application ({@code spring.application.name}, the web
+     * Whether to register this application (spring.application.name, the web
      * server's port) once the web server has started.
      */
     private boolean enabled = true;
 
     /**
-     * The address callers connect to; default {@code server.address} when it names one
+     * The address callers connect to; default server.address when it names one
      * host, else the IP address Spring Cloud's InetUtils picks.
      */
     private @Nullable String address;
@@ -384,7 +384,7 @@ public class RosterProperties {
     /** The port to register instead of the web server's (required without a web server). */
     private @Nullable Integer port;
 
-    /** The availability zone; default {@code spring.cloud.loadbalancer.zone}. */
+    /** The availability zone; default spring.cloud.loadbalancer.zone. */
     private @Nullable String zone;
 
     /** The relative share of traffic, 0-1,000,000. */

@@ -38,6 +38,16 @@ class BadPropertiesIT {
         "roster.connect-string=" + zk.connectString(), "roster.registration.metadata.instance_status=UP");
   }
 
+  @Test
+  void incompleteSecurityNamesTheMissingProperty() {
+    assertFailsNaming("roster.authentication.digest.password-file", "required",
+        "roster.connect-string=" + zk.connectString(), "roster.authentication.digest.user=payments");
+    assertFailsNaming("roster.acl.policy", "identity",
+        "roster.connect-string=" + zk.connectString(), "roster.acl.policy=service-owned");
+    assertFailsNaming("roster.tls.trust-store", "required", "roster.connect-string=" + zk.connectString(),
+        "roster.tls.key-store=/nonexistent/client.p12");
+  }
+
   private static void assertFailsNaming(String property, String libraryWord, String... properties) {
     Throwable thrown = catchThrowable(() -> Apps.start(properties).close());
     assertThat(thrown).isNotNull();

@@ -23,6 +23,7 @@ class RegistrationIT {
   static final ZooKeeperExtension zk = ZooKeeperExtension.create();
 
   @Test
+  @SuppressWarnings("try")
   void registersManagementPortAndFollowsStatusChanges() {
     try (Roster observer = Roster.builder().connectString(zk.connectString()).build();
          ServiceView view = observer.watch("payments");
@@ -48,6 +49,7 @@ class RegistrationIT {
           view.instances().get(0).status() == ServiceInstance.Status.OUT_OF_SERVICE);
       registry.setStatus(registration, "UP");
       await().atMost(Duration.ofSeconds(5)).until(() -> view.instances().get(0).isUp());
+      // Closing the context deregisters (twice closed by the try: close() is idempotent).
       app.close();
       await().atMost(Duration.ofSeconds(5)).until(() -> view.instances().isEmpty());
     }
