@@ -2,6 +2,7 @@ package dev.roster.spring.boot;
 
 import dev.roster.ServiceChange;
 import dev.roster.ServiceListener;
+import dev.roster.ServiceView;
 import dev.roster.Subscription;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,8 @@ public final class RosterServiceInstanceListSupplier implements ServiceInstanceL
   private final @Nullable String zone;
   private final Sinks.Many<List<ServiceInstance>> sink = Sinks.many().replay().latest();
   private final Subscription subscription;
+  private final Object emitLock = new Object();
+  private boolean emitted;
 
   /**
    * Starts listening to {@code serviceId}'s view.
@@ -34,13 +37,29 @@ public final class RosterServiceInstanceListSupplier implements ServiceInstanceL
   public RosterServiceInstanceListSupplier(RosterServiceViews views, String serviceId, @Nullable String zone) {
     this.serviceId = serviceId;
     this.zone = zone == null || zone.isBlank() ? null : zone;
-    // Listeners run one at a time on Roster's event path, so emissions never race.
-    this.subscription = views.view(serviceId).addListener(new ServiceListener() {
+    ServiceView view = views.view(serviceId);
+    this.subscription = view.addListener(new ServiceListener() {
       @Override
       public void onChange(ServiceChange change) {
-        sink.tryEmitNext(select(change.instances()));
+        emit(select(change.instances()), true);
       }
     });
+    // A service with no instances may never produce a change: its first read still answers,
+    // with an empty list, so that a call fails at once instead of waiting for a first list.
+    view.whenReady().thenAccept(ready -> emit(select(ready.instances()), false));
+  }
+
+  /**
+   * Emits under a lock, since the first list may come from the ready future on another
+   * thread; that one only if no change came first, so it never replaces a newer list.
+   */
+  private void emit(List<ServiceInstance> list, boolean change) {
+    synchronized (emitLock) {
+      if (change || !emitted) {
+        emitted = true;
+        sink.tryEmitNext(list);
+      }
+    }
   }
 
   @Override

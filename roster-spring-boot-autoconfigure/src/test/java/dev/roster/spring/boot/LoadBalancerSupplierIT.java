@@ -57,6 +57,16 @@ class LoadBalancerSupplierIT {
     }
   }
 
+  @Test
+  void aServiceWithoutInstancesAnswersAnEmptyListAtOnce() {
+    try (Roster caller = Roster.builder().connectString(zk.connectString()).build();
+         RosterServiceViews views = new RosterServiceViews(caller, Duration.ofSeconds(5), Duration.ofSeconds(5), true)) {
+      RosterServiceInstanceListSupplier supplier = new RosterServiceInstanceListSupplier(views, "nobody", null);
+      assertThat(supplier.get().blockFirst(Duration.ofSeconds(5))).isEmpty();
+      supplier.destroy();
+    }
+  }
+
   private static ServiceInstance instance(String id, String zone, ServiceInstance.Status status) {
     return ServiceInstance.builder("payments").id(id).address("127.0.0.1").port(8000 + id.charAt(0)).zone(zone)
         .status(status).build();
