@@ -1,6 +1,7 @@
 package dev.roster.agent;
 
 import dev.roster.Roster;
+import dev.roster.agent.dns.DnsServer;
 import dev.roster.metrics.RosterMetrics;
 import dev.roster.security.AclPolicy;
 import dev.roster.security.Authentication;
@@ -9,6 +10,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -44,6 +46,65 @@ import org.slf4j.LoggerFactory;
  * <p>Parked blocking queries and event streams hold no thread: they are completed later,
  * from the views' listeners, and every write is non-blocking.
  *
+ * <h2>DNS</h2>
+ *
+ * <p>With {@link Builder#dns(InetSocketAddress)} the agent also answers DNS, on UDP and TCP at one
+ * address, so that any program finds a service with an ordinary lookup ({@code dig @127.0.0.1 -p
+ * 8600 payments.service.roster SRV}). It answers from the same live views as the HTTP API, under
+ * the same {@linkplain Builder#maxWatchedServices bound}, never with a ZooKeeper read per query;
+ * a stale view answers from what it holds. The names, under the {@linkplain Builder#dnsDomain
+ * domain} D ({@code roster.} by default):
+ *
+ * <ul>
+ *   <li>{@code <service>.service.D}: A and AAAA, the addresses of the service's UP instances
+ *       (IPv4 as A, IPv6 as AAAA), shuffled for each query; SRV (RFC 2782), one per UP instance:
+ *       priority 1, the instance's weight clamped to 0-65,535, its port, and the target {@code
+ *       <id>.<service>.service.D}, whose address is in the additional section while it fits.
+ *   <li>{@code _<service>._tcp.service.D}: the same SRV records.
+ *   <li>{@code <id>.<service>.service.D}: A or AAAA, that instance's address while it is UP.
+ *   <li>{@code <zone>.zone.<service>.service.D}: A, AAAA and SRV of the UP instances in that zone.
+ *   <li>{@code D}: its SOA.
+ * </ul>
+ *
+ * <p>D and the fixed labels ({@code service}, {@code zone}, {@code _tcp}) match in any case; a
+ * service name, an id and a zone match as sent, since Roster's names are case-sensitive. A service
+ * name with a dot in it is one label, asked for with the dot escaped ({@code a\.b.service.D}).
+ * Every record has the {@linkplain Builder#dnsTtl TTL} (0 s by default, as Consul's).
+ *
+ * <ul>
+ *   <li>A service whose view holds no instance in any status is NXDOMAIN, as is an unknown id; a
+ *       known service with nothing UP, a zone with nothing UP, or a name with no record of the
+ *       type asked is NOERROR with no answer. Every negative answer has D's SOA in its authority
+ *       section, its minimum the TTL. Answers are authoritative (AA), never recursive (RA clear).
+ *   <li>Instances whose address is a hostname are not resolved: the agent is not a resolver,
+ *       and its answer would outlive the hostname's own TTL. They are left out of A and AAAA, and
+ *       their SRV target is the hostname itself, with no additional record. An id longer than 63
+ *       bytes cannot be one label and is left out of SRV. Both are counted in {@code
+ *       roster_agent_dns_unanswerable_total{reason}} each time the service's answers are rebuilt.
+ *   <li>The first question about a service the agent does not watch yet opens its view and is
+ *       answered once the view has read ZooKeeper, without holding up other questions; if that
+ *       takes over a second, SERVFAIL.
+ *   <li>Names outside D are REFUSED: the agent is not an open resolver, and never recurses or
+ *       forwards. An opcode other than QUERY is NOTIMP; a packet with QR set, or shorter than a
+ *       header, is dropped; anything else that does not parse, or has other than one question, is
+ *       FORMERR with the request's id.
+ *   <li>Over UDP a reply is at most 512 bytes, or the payload size of the query's EDNS0 OPT
+ *       (clamped to 512-4,096), and gets an OPT itself; EDNS version above 0 is BADVERS. A reply
+ *       that does not fit has as many answers as fit and TC set, so the client retries over TCP,
+ *       where it may be 65,535 bytes; if even that does not hold every answer (SRV for some 2,000
+ *       instances), it holds a random subset that fits, without TC, as Consul does.
+ *   <li>TCP connections carry any number of queries, at most 64 connections at once, each closed
+ *       after 5 s without a whole query.
+ *   <li>Each source address may send {@linkplain Builder#dnsRateLimit 5,000 queries a second} (as
+ *       a burst too); over UDP, queries beyond it are dropped, unanswered, so that a spoofed source
+ *       cannot aim the agent's replies at someone; over TCP they are REFUSED. Loopback sources are
+ *       not limited: a local resolver (systemd-resolved, dnsmasq) forwards every application's
+ *       queries from 127.0.0.1.
+ *   <li>{@code roster_agent_dns_queries_total{type,rcode}} counts answers ({@code type} one of A,
+ *       AAAA, SRV, SOA, ANY, OTHER), {@code roster_agent_dns_dropped_total{reason}} packets not
+ *       answered.
+ * </ul>
+ *
  * <h2>Security</h2>
  *
  * <ul>
@@ -78,10 +139,14 @@ public final class Agent implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final Access access;
   private final SlowRequests slowRequests;
+  private final @Nullable DnsServer dns;
+  private final @Nullable InetSocketAddress dnsBind;
 
   private Agent(Builder b, Access access) {
     this.access = access;
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    dnsBind = b.dns;
+    dns = b.dns == null ? null : DnsServer.create(b.dnsDomain, b.dnsTtl, b.dnsRate, b.dnsLimitLoopback, registry);
     if (b.roster != null) {
       roster = b.roster;
       ownsRoster = false;
@@ -129,7 +194,7 @@ public final class Agent implements AutoCloseable {
     server.addConnector(connector);
     slowRequests = new SlowRequests(connector, scheduler, b.requestTimeout);
     state = new AgentState(roster, registry, scheduler, b.keepAlive, b.ringSize, b.maxQueued, b.maxServices,
-        b.serviceIdle);
+        b.serviceIdle, dns);
     server.setHandler(new Routes(state, access, Cors.of(b.corsOrigins)));
     server.setErrorHandler(new JsonErrorHandler());
     server.setStopTimeout(2_000);
@@ -154,6 +219,14 @@ public final class Agent implements AutoCloseable {
     return connector.getLocalPort();
   }
 
+  /**
+   * Where the agent answers DNS, on UDP and TCP, with the port picked if it was 0; null if it
+   * serves no DNS (the default).
+   */
+  public @Nullable InetSocketAddress dnsAddress() {
+    return dns == null ? null : dns.address();
+  }
+
   /** The Roster the agent works through. */
   public Roster roster() {
     return roster;
@@ -166,6 +239,9 @@ public final class Agent implements AutoCloseable {
    */
   @Override
   public void close() {
+    if (dns != null) {
+      dns.close();
+    }
     slowRequests.stop();
     try {
       connector.close();
@@ -194,8 +270,14 @@ public final class Agent implements AutoCloseable {
       server.start();
       state.start();
       slowRequests.start();
+      if (dns != null && dnsBind != null) {
+        dns.start(dnsBind, state.dnsCatalog());
+      }
     } catch (Exception e) {
       close();
+      if (e instanceof IllegalStateException && e.getMessage() != null && e.getMessage().startsWith("dns ")) {
+        throw (IllegalStateException) e;
+      }
       throw new IllegalStateException("agent could not listen on " + connector.getHost() + ":"
           + connector.getPort() + ": " + e.getMessage(), e);
     }
@@ -222,6 +304,11 @@ public final class Agent implements AutoCloseable {
     private @Nullable Authentication authentication;
     private @Nullable AclPolicy aclPolicy;
     private @Nullable Tls tls;
+    private @Nullable InetSocketAddress dns;
+    private String dnsDomain = "roster";
+    private Duration dnsTtl = Duration.ZERO;
+    private int dnsRate = 5_000;
+    private boolean dnsLimitLoopback;
 
     private Builder() {}
 
@@ -415,6 +502,67 @@ public final class Agent implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Serves DNS on UDP and TCP at this address (see the class comment for what it answers); port
+     * 0 picks a free one, the same for both (see {@link Agent#dnsAddress()}). Default, and with
+     * null: no DNS. DNS has no token: anyone who reaches the address can read every service's
+     * addresses, so keep it on loopback (and point the local resolver at it) unless the network
+     * is trusted; the agent warns at start when it is not loopback.
+     *
+     * @throws IllegalArgumentException if the address is unresolved
+     */
+    public Builder dns(@Nullable InetSocketAddress address) {
+      if (address != null && address.isUnresolved()) {
+        throw new IllegalArgumentException("dns address " + address + ": must be resolved, such as 127.0.0.1:8600");
+      }
+      this.dns = address;
+      return this;
+    }
+
+    /**
+     * The DNS domain D the agent answers for, such as {@code roster} (the default, meaning {@code
+     * roster.}) or {@code roster.example.com}; matched in any case. Names outside it are REFUSED.
+     *
+     * @throws IllegalArgumentException naming the field {@code dns domain} unless a domain name of
+     *     letters, digits and hyphens
+     */
+    public Builder dnsDomain(String domain) {
+      this.dnsDomain = DnsServer.domain(Objects.requireNonNull(domain, "dns domain"));
+      return this;
+    }
+
+    /**
+     * The TTL of every DNS record the agent sends, and the negative-caching time in its SOA;
+     * default 0 s (as Consul), so resolvers ask again each time and see changes at once. Whole
+     * seconds, a fraction dropped.
+     *
+     * @throws IllegalArgumentException naming {@code dns ttl} unless 0 s to 24 h
+     */
+    public Builder dnsTtl(Duration ttl) {
+      this.dnsTtl = DnsServer.ttl(Objects.requireNonNull(ttl, "dns ttl"));
+      return this;
+    }
+
+    /**
+     * The most DNS queries a second one source address may send, as a token bucket whose burst
+     * is as large; default 5,000, 0 for no limit. Over UDP the rest are dropped unanswered (so the
+     * agent cannot be used to reflect traffic at a spoofed address), over TCP they are REFUSED.
+     * Loopback sources are exempt: a local resolver forwards every application's queries from
+     * 127.0.0.1. At most 65,536 sources are tracked; beyond, new ones share one bucket.
+     *
+     * @throws IllegalArgumentException naming {@code dns rate limit} unless 0 to 10,000,000
+     */
+    public Builder dnsRateLimit(int queriesPerSecond) {
+      this.dnsRate = DnsServer.rate(queriesPerSecond);
+      return this;
+    }
+
+    /** Package-private: tests, all on loopback, limit loopback too to see the limit work. */
+    Builder dnsRateLimitLoopback(boolean limit) {
+      this.dnsLimitLoopback = limit;
+      return this;
+    }
+
     /** Package-private: tests shorten Jetty's idle timeout to prove parked requests survive it. */
     Builder idleTimeout(Duration timeout) {
       this.idleTimeoutMillis = timeout.toMillis();
@@ -464,6 +612,15 @@ public final class Agent implements AutoCloseable {
             + " register and remove instances (insecure mode)", agent.uri());
       } else {
         log.info("the agent listens at {} ({})", agent.uri(), access);
+      }
+      InetSocketAddress dnsAt = agent.dnsAddress();
+      if (dnsAt != null) {
+        if (!dnsAt.getAddress().isLoopbackAddress()) {
+          log.warn("the agent answers DNS at {}, beyond loopback: DNS has no token, so anyone who reaches it reads"
+              + " every service's addresses", dnsAt);
+        } else {
+          log.info("the agent answers DNS at {} for {}", dnsAt, dnsDomain);
+        }
       }
       return agent;
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.roster.Roster;
 import dev.roster.RosterException;
+import dev.roster.agent.dns.DnsServer;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,6 +25,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
 import org.eclipse.jetty.util.thread.Scheduler;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,13 +55,13 @@ final class AgentState {
   private volatile boolean closed;
 
   AgentState(Roster roster, PrometheusMeterRegistry registry, Scheduler scheduler, Duration keepAlive,
-      int ringSize, int maxQueued, int maxServices, Duration serviceIdle) {
+      int ringSize, int maxQueued, int maxServices, Duration serviceIdle, @Nullable DnsServer dns) {
     this.roster = roster;
     this.registry = registry;
     this.scheduler = scheduler;
     this.keepAlive = keepAlive;
     this.maxQueued = maxQueued;
-    this.services = new WatchedServices(roster, registry, scheduler, ringSize, maxServices, serviceIdle);
+    this.services = new WatchedServices(roster, registry, scheduler, ringSize, maxServices, serviceIdle, dns);
     this.held = new HeldRegistrations(roster, registry, scheduler);
     Gauge.builder("roster.agent.blocking.queries", parked, AtomicInteger::get)
         .description("Blocking queries parked now")
@@ -315,6 +317,11 @@ final class AgentState {
   /** How many registrations the agent holds for HTTP clients. */
   int heldCount() {
     return held.count();
+  }
+
+  /** The watched services, for the DNS server. */
+  DnsServer.Catalog dnsCatalog() {
+    return services.dnsCatalog();
   }
 
   /** How many services the agent keeps a view of. */

@@ -7,6 +7,8 @@ import dev.roster.ServiceInstance;
 import dev.roster.ServiceListener;
 import dev.roster.ServiceView;
 import dev.roster.Subscription;
+import dev.roster.agent.dns.DnsServer;
+import dev.roster.agent.dns.ServiceRecords;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -20,6 +22,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -39,7 +43,7 @@ import org.jspecify.annotations.Nullable;
  * is released; every write is non-blocking, so the Roster's event path, which calls {@link
  * #onChange}, never waits for a client.
  */
-final class ServiceState implements ServiceListener {
+final class ServiceState implements ServiceListener, DnsServer.Entry {
   /** One immutable state of the service, with its JSON body built once when first asked. */
   static final class Snapshot {
     final long index;
@@ -82,6 +86,11 @@ final class ServiceState implements ServiceListener {
   private final MeterRegistry registry;
   private final LongSupplier nextIndex;
   private final List<Meter> gauges = new ArrayList<>();
+  private final @Nullable DnsServer dns;
+  /** Completed once the first DNS records are built. */
+  private final CompletableFuture<Void> dnsReady = new CompletableFuture<>();
+  private final AtomicBoolean dnsQueued = new AtomicBoolean();
+  private volatile @Nullable ServiceRecords dnsRecords;
   private volatile Snapshot snapshot = new Snapshot(0, List.of(), true);
   // Guarded by this.
   private final Set<Waiter> waiters = new LinkedHashSet<>();
@@ -95,8 +104,10 @@ final class ServiceState implements ServiceListener {
   private long lastUsed = System.nanoTime();
   private boolean closed;
 
-  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry, LongSupplier nextIndex) {
+  ServiceState(String service, ServiceView view, int ringSize, MeterRegistry registry, LongSupplier nextIndex,
+      @Nullable DnsServer dns) {
     this.service = service;
+    this.dns = dns;
     this.view = view;
     this.ringSize = ringSize;
     this.registry = registry;
@@ -117,6 +128,33 @@ final class ServiceState implements ServiceListener {
 
   Snapshot snapshot() {
     return snapshot;
+  }
+
+  @Override
+  public @Nullable ServiceRecords dnsRecords() {
+    return dnsRecords;
+  }
+
+  @Override
+  public CompletableFuture<?> whenReady() {
+    return dnsReady;
+  }
+
+  /**
+   * Has the DNS records rebuilt from the latest snapshot, on the DNS server's own thread, so
+   * queries only pick from them. Coalesced: changes that arrive while a rebuild is queued are all
+   * in the one rebuild, so a burst of registrations (2,000 in a row) costs a few rebuilds, not one
+   * each, and the event path never builds records.
+   */
+  private void rebuildDns() {
+    DnsServer d = dns;
+    if (d != null && dnsQueued.compareAndSet(false, true)) {
+      d.rebuild(() -> {
+        dnsQueued.set(false);
+        dnsRecords = d.records(service, snapshot.instances);
+        dnsReady.complete(null);
+      });
+    }
   }
 
   /** Marks the state as used now; false if it was closed, and cannot be used. */
@@ -318,6 +356,7 @@ final class ServiceState implements ServiceListener {
     for (Waiter w : wake) {
       w.answer(after);
     }
+    rebuildDns();
     for (String change : changes) {
       Counter.builder("roster.membership.changes")
           .description("Instances added to, removed from or updated in a service")

@@ -1,6 +1,7 @@
 package dev.roster.agent;
 
 import dev.roster.Roster;
+import dev.roster.agent.dns.DnsServer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -31,12 +32,14 @@ final class WatchedServices {
   private final long idleNanos;
   private final Map<String, ServiceState> services = new ConcurrentHashMap<>();
   private final AtomicLong indexes = new AtomicLong();
+  private final @Nullable DnsServer dns;
   private volatile Scheduler.@Nullable Task sweep;
   private volatile boolean closed;
 
   WatchedServices(Roster roster, MeterRegistry registry, Scheduler scheduler, int ringSize, int max,
-      Duration idleAfter) {
+      Duration idleAfter, @Nullable DnsServer dns) {
     this.roster = roster;
+    this.dns = dns;
     this.registry = registry;
     this.scheduler = scheduler;
     this.ringSize = ringSize;
@@ -65,7 +68,7 @@ final class WatchedServices {
         makeRoom();
         try {
           state = services.computeIfAbsent(name, n -> new ServiceState(n, roster.watch(n), ringSize, registry,
-              indexes::incrementAndGet));
+              indexes::incrementAndGet, dns));
         } catch (IllegalArgumentException e) {
           throw HttpError.invalid(e);
         }
@@ -109,6 +112,20 @@ final class WatchedServices {
     long cutoff = System.nanoTime() - idleNanos;
     services.values().removeIf(s -> s.closeIfIdle(cutoff));
     scheduleSweep();
+  }
+
+  /** The services as DNS asks for them: the same states, the same bound, the same idle rule. */
+  DnsServer.Catalog dnsCatalog() {
+    return name -> {
+      try {
+        return get(name);
+      } catch (HttpError e) {
+        if (e.status == 503) {
+          throw new IllegalStateException(e.getMessage());
+        }
+        throw new IllegalArgumentException(e.getMessage());
+      }
+    };
   }
 
   int size() {

@@ -19,7 +19,9 @@ import java.util.Set;
 
 /**
  * The agent's API is {@link Agent} and its builder, and it is written against roster-core's
- * public API only, as any user's code would be.
+ * public API only, as any user's code would be. The DNS package's entry ({@code DnsServer}, and
+ * the two types its signatures name) is public only because Java has no other way for the agent's
+ * package to reach it: only the agent uses it, and users turn DNS on through the builder.
  */
 @AnalyzeClasses(packages = "dev.roster.agent", importOptions = ImportOption.DoNotIncludeTests.class)
 class ArchitectureTest {
@@ -27,16 +29,32 @@ class ArchitectureTest {
   private static final List<String> HIDDEN = List.of(
       "org.eclipse.jetty.", "com.fasterxml.", "io.micrometer.", "org.apache.", "org.slf4j.");
 
+  private static final String DNS = "dev.roster.agent.dns";
+
   @ArchTest
   static final ArchRule onlyTheAgentAndItsBuilderArePublic = classes()
       .that().arePublic()
+      .and().resideOutsideOfPackage(DNS)
       .should().haveFullyQualifiedName(Agent.class.getName())
       .orShould().haveFullyQualifiedName(Agent.Builder.class.getName())
       .because("everything else (routes, states, streams) may change in any release");
 
   @ArchTest
+  static final ArchRule theDnsPackageShowsOnlyItsEntryToTheAgent = classes()
+      .that().arePublic()
+      .and().resideInAPackage(DNS)
+      .should().haveFullyQualifiedName(DNS + ".DnsServer")
+      .orShould().haveFullyQualifiedName(DNS + ".DnsServer$Catalog")
+      .orShould().haveFullyQualifiedName(DNS + ".DnsServer$Entry")
+      .orShould().haveFullyQualifiedName(DNS + ".ServiceRecords")
+      .andShould().onlyBeAccessed().byClassesThat().resideInAnyPackage("dev.roster.agent", DNS)
+      .because("the DNS server's parsing, records and transports may change in any release; the agent"
+          + " reaches it through one entry, and users through Agent.Builder.dns");
+
+  @ArchTest
   static final ArchRule publicSignaturesMentionNoLibraryType = codeUnits()
       .that().areDeclaredInClassesThat().arePublic()
+      .and().areDeclaredInClassesThat().resideOutsideOfPackage(DNS)
       .and().arePublic()
       .should(mentionNoTypeOf(HIDDEN))
       .because("Jetty, Jackson and Micrometer are how the agent works, not what its users call; keeping"

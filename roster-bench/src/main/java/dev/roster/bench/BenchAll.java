@@ -58,6 +58,9 @@ public final class BenchAll {
       new Job("agent", AgentBench.class.getName(), List.of("--instances", "10,100", "--reps", "5"),
           List.of("--instances", "10", "--reps", "1", "--duration", "3", "--warmup", "1"), "-Xmx1g",
           "cached GET throughput with wrk"),
+      new Job("dns", DnsBench.class.getName(), List.of("--instances", "10,1000", "--reps", "3"),
+          List.of("--instances", "10", "--reps", "1", "--duration", "3"), "-Xmx1g",
+          "the agent's DNS: queries/s and latency with dnsperf"),
       new Job("agent-fanout", AgentFanoutBench.class.getName(),
           List.of("--queries", "1000", "--streams", "1000", "--changes", "10"),
           List.of("--queries", "200", "--streams", "200", "--changes", "3"), "-Xmx1g",
@@ -105,6 +108,10 @@ public final class BenchAll {
     for (Job job : jobs) {
       if (job.name().equals("agent") && !onPath("wrk")) {
         outcome.put(job.name(), "skipped: wrk is not installed (apt-get install -y wrk)");
+        continue;
+      }
+      if (job.name().equals("dns") && !onPath("dnsperf")) {
+        outcome.put(job.name(), "skipped: dnsperf is not installed (apt-get install -y dnsperf)");
         continue;
       }
       long t0 = System.nanoTime();

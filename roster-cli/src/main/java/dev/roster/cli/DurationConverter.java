@@ -12,7 +12,7 @@ import picocli.CommandLine.TypeConversionException;
  * {@code 1m}, {@code 1h}, or ISO-8601 such as {@code PT2S}. A bare number is refused, because
  * nobody can tell whether it meant seconds or milliseconds.
  */
-final class DurationConverter implements ITypeConverter<Duration> {
+class DurationConverter implements ITypeConverter<Duration> {
   private static final Pattern SIMPLE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)");
 
   @Override
@@ -39,10 +39,23 @@ final class DurationConverter implements ITypeConverter<Duration> {
         throw invalid(value);
       }
     }
-    if (duration.isNegative() || duration.isZero()) {
+    if (duration.isNegative() || (duration.isZero() && !zeroAllowed())) {
       throw new TypeConversionException("'" + value + "' is not a positive duration");
     }
     return duration;
+  }
+
+  /** Whether 0 is a meaningful value of the option (a TTL), not a mistake (an interval). */
+  boolean zeroAllowed() {
+    return false;
+  }
+
+  /** The same, for options where 0 means "none" (a TTL of 0: ask again every time). */
+  static final class OrZero extends DurationConverter {
+    @Override
+    boolean zeroAllowed() {
+      return true;
+    }
   }
 
   private static TypeConversionException invalid(String value) {

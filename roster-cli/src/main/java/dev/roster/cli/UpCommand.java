@@ -14,6 +14,7 @@ import dev.roster.security.Tls;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -57,7 +58,11 @@ import picocli.CommandLine.ParentCommand;
         "The agent listens on 127.0.0.1 unless --http says otherwise. Anywhere else it needs "
             + "--token-file (writes then need 'Authorization: Bearer <token>'), or --insecure-http. "
             + "--read-token-file protects reads too; /health stays open for probes. "
-            + "Secrets come from files (or ROSTER_PASSWORD), never from the command line."
+            + "Secrets come from files (or ROSTER_PASSWORD), never from the command line.",
+        "",
+        "The agent also answers DNS (UDP and TCP) on --dns, 127.0.0.1:8600 by default: "
+            + "SERVICE.service.roster (A, AAAA, SRV), _SERVICE._tcp.service.roster (SRV), "
+            + "ZONE.zone.SERVICE.service.roster and ID.SERVICE.service.roster, from its live views."
     },
     footerHeading = "%nExamples:%n",
     footer = {
@@ -72,7 +77,10 @@ import picocli.CommandLine.ParentCommand;
         "  roster up --zk zk1:2181 --auth digest:agent --password-file agent.password",
         "  roster up --tls                 # ZooKeeper over TLS only, with a local CA in ./roster-data/tls",
         "  roster up --zk zk1:2281 --tls-trust ca.p12 --tls-trust-password-file ca.pw --auth digest:agent",
-        "  roster up --zk zk1:2181,zk2:2181 --http 127.0.0.1:0   # an existing ensemble; any free port"
+        "  roster up --zk zk1:2181,zk2:2181 --http 127.0.0.1:0   # an existing ensemble; any free port",
+        "  dig @127.0.0.1 -p 8600 payments.service.roster SRV      # ask the agent's DNS",
+        "  roster up --dns 127.0.0.1:0 --dns-ttl 5s                # DNS on any free port, answers cached 5 s",
+        "  roster up --dns off"
     })
 final class UpCommand extends BaseCommand implements Callable<Integer> {
   /** How often the members of an ensemble are asked what they are, to report changes. */
@@ -137,6 +145,38 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
       description = "Where the agent listens: its HTTP API, dashboard and /metrics (default: ${DEFAULT-VALUE}; "
           + "port 0 picks a free one).")
   String http;
+
+  @Option(
+      names = "--dns",
+      paramLabel = "HOST:PORT|off",
+      defaultValue = "127.0.0.1:8600",
+      description = "Where the agent answers DNS, over UDP and TCP (default: ${DEFAULT-VALUE}; port 0 picks a "
+          + "free one; 'off' for none). DNS has no token: keep it on loopback unless the network is trusted.")
+  String dns;
+
+  @Option(
+      names = "--dns-domain",
+      paramLabel = "DOMAIN",
+      defaultValue = "roster",
+      description = "The domain the agent answers for (default: ${DEFAULT-VALUE}); other names get REFUSED.")
+  String dnsDomain;
+
+  @Option(
+      names = "--dns-ttl",
+      paramLabel = "DURATION",
+      defaultValue = "0s",
+      converter = DurationConverter.OrZero.class,
+      description = "The TTL of every DNS answer (default: ${DEFAULT-VALUE}: resolvers ask again each time, "
+          + "and a change is seen at once).")
+  Duration dnsTtl;
+
+  @Option(
+      names = "--dns-rate-limit",
+      paramLabel = "QUERIES",
+      defaultValue = "5000",
+      description = "DNS queries a second each source address may send, beyond loopback (default: "
+          + "${DEFAULT-VALUE}; 0: no limit). Over UDP the rest are dropped, over TCP refused.")
+  int dnsRateLimit;
 
   @Option(
       names = "--token-file",
@@ -250,6 +290,23 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
    */
   private Agent.Builder agentBuilder(HostPort bind) {
     Agent.Builder builder = Agent.builder().host(bind.host()).port(bind.port()).insecure(insecureHttp);
+    if (!dns.equalsIgnoreCase("off")) {
+      HostPort dnsBind;
+      try {
+        dnsBind = HostPort.parse(dns);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--dns '" + dns + "': expected HOST:PORT such as 127.0.0.1:8600 (port 0"
+            + " picks a free one), or off");
+      }
+      InetSocketAddress address = new InetSocketAddress(dnsBind.host(), dnsBind.port());
+      if (address.isUnresolved()) {
+        throw new IllegalArgumentException("--dns '" + dns + "': unknown host " + dnsBind.host());
+      }
+      builder.dns(address);
+      option("--dns-domain", () -> builder.dnsDomain(dnsDomain));
+      option("--dns-ttl", () -> builder.dnsTtl(dnsTtl));
+      option("--dns-rate-limit", () -> builder.dnsRateLimit(dnsRateLimit));
+    }
     if (tokenFile != null) {
       char[] token = Secrets.fromFile(tokenFile);
       try {
@@ -306,11 +363,24 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     }
   }
 
+  /** Runs one builder setting, so that a refusal names the option it came from. */
+  private static void option(String name, Runnable setting) {
+    try {
+      setting.run();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+    }
+  }
+
   private Agent startAgent(Agent.Builder builder, HostPort bind, String connectString) {
     Agent agent;
     try {
       agent = builder.connectString(connectString).start();
     } catch (IllegalStateException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("dns ")) {
+        throw new CommandFailure("the agent could not answer DNS on " + dns + " (is it in use?); pass --dns to"
+            + " choose another, or --dns off", e);
+      }
       throw new CommandFailure("the agent could not listen on " + bind.host() + ":" + bind.port()
           + " (is it in use?); pass --http to choose another", e);
     }
@@ -326,6 +396,12 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
   private void printAgent(PrintWriter out, Agent agent) {
     out.println("  Agent      " + agent.uri() + "   (HTTP API under /v1, /health, /metrics)");
     out.println("  Dashboard  " + agent.uri());
+    InetSocketAddress dnsAt = agent.dnsAddress();
+    if (dnsAt != null) {
+      String host = dnsAt.getAddress().getHostAddress();
+      out.println("  DNS        " + (host.contains(":") ? "[" + host + "]" : host) + ":" + dnsAt.getPort()
+          + "   (UDP and TCP; dig @" + host + " -p " + dnsAt.getPort() + " payments.service." + dnsDomain.replaceAll("\\.$", "").toLowerCase(java.util.Locale.ROOT) + " SRV)");
+    }
     out.println("  Access     " + (tokenFile == null ? "open: no token (--token-file)"
         : readTokenFile == null ? "writes need the token in " + tokenFile + "; reads are open"
         : "writes need the token in " + tokenFile + ", reads that or the one in " + readTokenFile)

@@ -252,7 +252,7 @@ class CliIT {
   @Test
   void upServesZooKeeperUntilStopped(@TempDir Path dataDir) throws IOException {
     Background up = start("up", "--zk-port", "0", "--data-dir", dataDir.toString(), "--tick-time", "200ms",
-        "--http", "127.0.0.1:0");
+        "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0");
     Pattern banner = Pattern.compile("ZooKeeper  (127\\.0\\.0\\.1:(\\d+))");
     await().atMost(WAIT).untilAsserted(() -> assertThat(up.out.toString()).containsPattern(banner));
     Matcher m = banner.matcher(up.out.toString());

@@ -9,6 +9,7 @@ import dev.roster.ServiceView;
 import dev.roster.cli.InProcessCli.Background;
 import dev.roster.embedded.EmbeddedZooKeeper;
 import dev.roster.testing.ZooKeeperExtension;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SRVRecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 
 /** {@code roster up} with the agent: on an existing ensemble, on its embedded ZooKeeper, and as a process. */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -31,6 +40,7 @@ class UpAgentIT {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Pattern AGENT = Pattern.compile("Agent      (http://127\\.0\\.0\\.1:\\d+/)");
+  private static final Pattern DNS = Pattern.compile("DNS        127\\.0\\.0\\.1:(\\d+)   \\(UDP and TCP; dig @127\\.0\\.0\\.1 -p \\1 payments\\.service\\.roster SRV\\)");
   private static final String INSTANCE = "{\"address\":\"127.0.0.1\",\"port\":8081}";
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -50,7 +60,7 @@ class UpAgentIT {
 
   @Test
   void upOnAnExistingEnsembleStartsOnlyTheAgentAndDeregistersOnStop(EmbeddedZooKeeper server) throws Exception {
-    try (Background up = new Background(WAIT, "up", "--zk", server.connectString(), "--http", "127.0.0.1:0");
+    try (Background up = new Background(WAIT, "up", "--zk", server.connectString(), "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0");
         Roster library = Roster.builder().connectString(server.connectString()).build();
         ServiceView view = library.watch("payments")) {
       await().atMost(WAIT).untilAsserted(() -> assertThat(up.out.toString()).containsPattern(AGENT));
@@ -82,13 +92,53 @@ class UpAgentIT {
   @Test
   void upStartsTheAgentOnItsEmbeddedZooKeeper(@TempDir Path dataDir) throws Exception {
     try (Background up = new Background(WAIT, "up", "--zk-port", "0", "--data-dir", dataDir.toString(),
-        "--http", "127.0.0.1:0")) {
+        "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0")) {
       await().atMost(WAIT).untilAsserted(() -> assertThat(up.out.toString()).containsPattern(AGENT));
       URI agent = agentUri(up.out.toString());
       assertThat(status(agent.resolve("health"), "GET", null)).isEqualTo(200);
       assertThat(status(agent, "GET", null)).isEqualTo(200);
+
+      // The banner's DNS address answers what the agent holds.
+      Matcher dns = DNS.matcher(up.out.toString());
+      assertThat(dns.find()).as(up.out.toString()).isTrue();
+      SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.0.1", Integer.parseInt(dns.group(1))));
+      resolver.setTimeout(Duration.ofSeconds(2));
+      assertThat(status(agent.resolve("v1/services/payments/instances/p1"), "PUT", INSTANCE)).isEqualTo(200);
+      Message query = Message.newQuery(Record.newRecord(Name.fromString("payments.service.roster."), Type.SRV, DClass.IN));
+      await().atMost(WAIT).untilAsserted(() -> assertThat(resolver.send(query).getSection(Section.ANSWER))
+          .singleElement().satisfies(r -> {
+            assertThat(r).isInstanceOf(SRVRecord.class);
+            assertThat(((SRVRecord) r).getPort()).isEqualTo(8081);
+            assertThat(((SRVRecord) r).getTarget()).hasToString("p1.payments.service.roster.");
+          }));
       assertThat(up.stop()).isZero();
     }
+  }
+
+  @Test
+  void dnsOffStartsNoDns(@TempDir Path dataDir) throws Exception {
+    try (Background up = new Background(WAIT, "up", "--zk-port", "0", "--data-dir", dataDir.toString(),
+        "--http", "127.0.0.1:0", "--dns", "off")) {
+      await().atMost(WAIT).untilAsserted(() -> assertThat(up.out.toString()).containsPattern(AGENT));
+      assertThat(up.out.toString()).doesNotContain("DNS  ");
+      assertThat(up.stop()).isZero();
+    }
+  }
+
+  @Test
+  void badDnsOptionsAreUsageErrorsNamingTheOption() {
+    InProcessCli.Result address = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+        "--dns", "8600");
+    assertThat(address.exitCode).isEqualTo(2);
+    assertThat(address.err).contains("--dns '8600': expected HOST:PORT such as 127.0.0.1:8600");
+    InProcessCli.Result domain = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+        "--dns", "127.0.0.1:0", "--dns-domain", "bad..domain");
+    assertThat(domain.exitCode).isEqualTo(2);
+    assertThat(domain.err).contains("--dns-domain: dns domain");
+    InProcessCli.Result rate = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+        "--dns", "127.0.0.1:0", "--dns-rate-limit", "-1");
+    assertThat(rate.exitCode).isEqualTo(2);
+    assertThat(rate.err).contains("--dns-rate-limit: dns rate limit -1");
   }
 
   @Test
@@ -104,7 +154,7 @@ class UpAgentIT {
     assumeThat(jar).as("the runnable jar, built by `mvn package`").exists();
     Path out = dir.resolve("stdout");
     Process up = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-        jar.toString(), "up", "--zk", server.connectString(), "--http", "127.0.0.1:0")
+        jar.toString(), "up", "--zk", server.connectString(), "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0")
         .redirectOutput(out.toFile())
         .redirectError(dir.resolve("stderr").toFile())
         .start();

@@ -52,7 +52,7 @@ class UpEnsembleIT {
   @Test
   void servesAnEnsembleThatSurvivesTheLeadersDeathUntilStopped(@TempDir Path dataDir) {
     Background up = start(
-        "up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--tick-time", "200ms", "--http", "127.0.0.1:0");
+        "up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--tick-time", "200ms", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0");
     Banner banner = Banner.await(up.out);
     assertThat(banner.pids).hasSize(3).allSatisfy(pid -> assertThat(alive(pid)).isTrue());
     assertThat(banner.modes).containsExactlyInAnyOrder("leader", "follower", "follower");
@@ -62,7 +62,7 @@ class UpEnsembleIT {
         .contains("roster watch payments --zk " + banner.connectString)
         .contains("kill -9 " + leaderPid + "   # the leader");
 
-    Result second = InProcessCli.run("up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--http", "127.0.0.1:0");
+    Result second = InProcessCli.run("up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0");
     assertThat(second.exitCode).isEqualTo(1);
     assertThat(second.err).startsWith("roster up: the ensemble directory ")
         .contains("is in use by another running ensemble");
@@ -93,7 +93,7 @@ class UpEnsembleIT {
 
     // The same data directory again: the same ports, so the same connect string.
     Background again = start(
-        "up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--tick-time", "200ms", "--http", "127.0.0.1:0");
+        "up", "--ensemble", "3", "--data-dir", dataDir.toString(), "--tick-time", "200ms", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0");
     assertThat(Banner.await(again.out).connectString).isEqualTo(banner.connectString);
     assertThat(again.stop()).isZero();
   }
@@ -128,7 +128,7 @@ class UpEnsembleIT {
       Process up = new ProcessBuilder(
               Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString(),
               "up", "--ensemble", "3", "--data-dir", dir.resolve("data").toString(), "--tick-time", "200ms",
-              "--http", "127.0.0.1:0")
+              "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0")
           .redirectOutput(out.toFile())
           .redirectError(dir.resolve("stderr-" + kill9).toFile())
           .start();

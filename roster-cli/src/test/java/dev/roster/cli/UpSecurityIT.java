@@ -74,31 +74,31 @@ class UpSecurityIT {
   @Test
   void badSecurityOptionsAreUsageErrors() throws Exception {
     Path read = file("read.token", READ);
-    InProcessCli.Result noWrite = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+    InProcessCli.Result noWrite = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--read-token-file", read.toString());
     assertThat(noWrite.exitCode).isEqualTo(ExitCodes.USAGE);
     assertThat(noWrite.err).contains("--read-token-file needs --token-file");
 
-    InProcessCli.Result shortToken = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+    InProcessCli.Result shortToken = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--token-file", file("short.token", "abc").toString());
     assertThat(shortToken.exitCode).isEqualTo(ExitCodes.USAGE);
     assertThat(shortToken.err).contains("write token").doesNotContain("abc\n");
 
-    InProcessCli.Result missing = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+    InProcessCli.Result missing = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--token-file", dir.resolve("nowhere").toString());
     assertThat(missing.exitCode).isEqualTo(ExitCodes.USAGE);
     assertThat(missing.err).contains("nowhere");
 
-    InProcessCli.Result star = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+    InProcessCli.Result star = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--cors-origin", "*");
     assertThat(star.exitCode).isEqualTo(ExitCodes.USAGE);
 
-    InProcessCli.Result auth = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+    InProcessCli.Result auth = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--auth", "agent");
     assertThat(auth.exitCode).isEqualTo(ExitCodes.USAGE);
     assertThat(auth.err).contains("digest:USER");
     if (System.getenv(ZooKeeperSecurity.PASSWORD_ENV) == null) {
-      InProcessCli.Result noPassword = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0",
+      InProcessCli.Result noPassword = InProcessCli.run("up", "--zk", "127.0.0.1:1", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
           "--auth", "digest:agent");
       assertThat(noPassword.exitCode).isEqualTo(ExitCodes.USAGE);
       assertThat(noPassword.err).contains(ZooKeeperSecurity.PASSWORD_ENV);
@@ -110,7 +110,7 @@ class UpSecurityIT {
     Path write = file("agent.token", TOKEN);
     Path read = file("reader.token", READ);
     Path password = file("zk.password", "agent-zk-secret");
-    try (Background up = new Background(WAIT, "up", "--zk", server.connectString(), "--http", "127.0.0.1:0",
+    try (Background up = new Background(WAIT, "up", "--zk", server.connectString(), "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--token-file", write.toString(), "--read-token-file", read.toString(),
         "--auth", "digest:agent", "--password-file", password.toString());
         Roster library = Roster.builder().connectString(server.connectString()).build();
@@ -152,7 +152,7 @@ class UpSecurityIT {
   @Test
   void upWithTlsServesZooKeeperOverTlsOnlyAndTheBannerSaysHowToTrustIt() throws Exception {
     Path data = dir.resolve("data");
-    try (Background up = new Background(WAIT, "up", "--tls", "--zk-port", "0", "--http", "127.0.0.1:0",
+    try (Background up = new Background(WAIT, "up", "--tls", "--zk-port", "0", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--data-dir", data.toString())) {
       URI agent = agentUri(up);
       String banner = up.out.toString();
