@@ -28,39 +28,69 @@ public final class Bytes {
     this.bytes = bytes;
   }
 
-  /** A copy of {@code bytes}; later changes to the array do not show. */
+  /**
+   * A copy of {@code bytes}; later changes to the array do not show.
+   *
+   * @param bytes the bytes to copy
+   * @return the copy; {@link #EMPTY} for an empty array
+   */
   public static Bytes of(byte[] bytes) {
     Objects.requireNonNull(bytes, "bytes");
     return bytes.length == 0 ? EMPTY : new Bytes(bytes.clone());
   }
 
-  /** The UTF-8 encoding of {@code text}. */
+  /**
+   * The UTF-8 encoding of {@code text}.
+   *
+   * @param text the text to encode
+   * @return the encoded bytes; {@link #EMPTY} for an empty string
+   */
   public static Bytes ofUtf8(String text) {
     Objects.requireNonNull(text, "text");
     return text.isEmpty() ? EMPTY : new Bytes(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** How many bytes there are. */
+  /**
+   * How many bytes there are.
+   *
+   * @return the number of bytes
+   */
   public int size() {
     return bytes.length;
   }
 
-  /** True when there are no bytes. */
+  /**
+   * True when there are no bytes.
+   *
+   * @return whether there are no bytes
+   */
   public boolean isEmpty() {
     return bytes.length == 0;
   }
 
-  /** A fresh copy of the bytes, which the caller may change. */
+  /**
+   * A fresh copy of the bytes, which the caller may change.
+   *
+   * @return a new array holding the bytes
+   */
   public byte[] toByteArray() {
     return bytes.clone();
   }
 
-  /** The bytes decoded as UTF-8, with malformed sequences replaced by U+FFFD. */
+  /**
+   * The bytes decoded as UTF-8, with malformed sequences replaced by U+FFFD.
+   *
+   * @return the decoded text
+   */
   public String toUtf8() {
     return new String(bytes, StandardCharsets.UTF_8);
   }
 
-  /** True when the bytes are well-formed UTF-8 (so {@link #toUtf8()} loses nothing). */
+  /**
+   * True when the bytes are well-formed UTF-8 (so {@link #toUtf8()} loses nothing).
+   *
+   * @return whether the bytes are well-formed UTF-8
+   */
   public boolean isUtf8() {
     try {
       StandardCharsets.UTF_8.newDecoder()

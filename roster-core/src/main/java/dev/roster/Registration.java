@@ -11,7 +11,11 @@ import java.time.Duration;
  */
 public interface Registration extends AutoCloseable {
 
-  /** The instance as currently registered (the latest one given to {@link #update}). */
+  /**
+   * The instance as currently registered (the latest one given to {@link #update}).
+   *
+   * @return the registered instance
+   */
   ServiceInstance instance();
 
   /**
@@ -52,7 +56,11 @@ public interface Registration extends AutoCloseable {
    */
   void close(Duration grace);
 
-  /** True until {@link #close()} is called. */
+  /**
+   * True until {@link #close()} is called.
+   *
+   * @return whether the registration is still open
+   */
   boolean isOpen();
 
   /**
@@ -61,6 +69,8 @@ public interface Registration extends AutoCloseable {
    * since. False while disconnected, while a new session re-creates the node, and right after
    * this process was paused (a long GC, SIGSTOP) until a round trip to ZooKeeper confirms the
    * session still lives; a frozen process never claims a registration its expired session lost.
+   *
+   * @return whether the node is known to exist on the current, trusted session
    */
   boolean isRegistered();
 

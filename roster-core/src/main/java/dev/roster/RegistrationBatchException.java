@@ -48,7 +48,11 @@ public final class RegistrationBatchException extends RosterException {
     return b.toString();
   }
 
-  /** The registrations that were made, in the order their instances were given. */
+  /**
+   * The registrations that were made, in the order their instances were given.
+   *
+   * @return the registrations made, unmodifiable
+   */
   public List<Registration> registered() {
     return registered;
   }
@@ -57,6 +61,8 @@ public final class RegistrationBatchException extends RosterException {
    * Each instance that was not registered, in the order given, with why: a {@link
    * RegistrationConflictException} when another live session owns its node, or a {@link
    * RosterException} when ZooKeeper did not accept it within the operation timeout.
+   *
+   * @return the failed instances with their failures, unmodifiable
    */
   public Map<ServiceInstance, RosterException> failures() {
     return failures;

@@ -39,7 +39,11 @@ public final class Roster implements AutoCloseable {
     this.core = core;
   }
 
-  /** Starts building a Roster. */
+  /**
+   * Starts building a Roster.
+   *
+   * @return a builder with the defaults: {@code 127.0.0.1:2181}, base path {@code /services}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -49,6 +53,8 @@ public final class Roster implements AutoCloseable {
    * itself: recreated after a session expiry, restored if deleted from outside, untouched by
    * connection blips.
    *
+   * @param instance the instance to register; checked again here, whatever built it
+   * @return the live registration; closing it removes the node
    * @throws IllegalArgumentException if a field is invalid or the instance serializes to more
    *     than {@link Builder#maxInstanceBytes} (nothing is sent)
    * @throws UnsupportedOperationException if this Roster's codec is read-only ({@link
@@ -73,6 +79,7 @@ public final class Roster implements AutoCloseable {
    * RegistrationBatchException} says which were not and why, and holds the ones that were,
    * which stay registered. The operation timeout bounds the whole batch.
    *
+   * @param instances the instances to register, each checked before anything is sent
    * @return the registrations, in the order of {@code instances}
    * @throws IllegalArgumentException if any instance is invalid, too large, or appears twice
    *     (its position in the batch is named; nothing is sent)
@@ -96,6 +103,10 @@ public final class Roster implements AutoCloseable {
    * immediately. Checks run on this Roster's own threads, never on ZooKeeper's, and stop
    * when the registration or this Roster is closed. See {@link HealthCheckedRegistration}.
    *
+   * @param instance the instance to register while it is healthy
+   * @param check how to tell whether the instance is healthy
+   * @param policy how often to check, and how many passes or failures in a row change the state
+   * @return the health-checked registration; closing it stops the checks and removes the node
    * @throws IllegalArgumentException if a field is invalid or the instance serializes to more
    *     than {@link Builder#maxInstanceBytes} (nothing is started)
    * @throws IllegalStateException if this Roster already health-checks the same service and
@@ -114,6 +125,7 @@ public final class Roster implements AutoCloseable {
    *
    * @param service the service name; any name ZooKeeper accepts as a path component, so
    *     services registered by other tools can be watched
+   * @return a new handle on the service's view; close it when done
    */
   public ServiceView watch(String service) {
     return core.watch(service);
@@ -123,28 +135,45 @@ public final class Roster implements AutoCloseable {
    * The names of the services that have a node under the base path, sorted. One read,
    * bounded by the operation timeout; for a live view of one service use {@link #watch}.
    *
+   * @return the service names, sorted; empty when there are none
    * @throws RosterException if ZooKeeper cannot be read in time
    */
   public java.util.List<String> services() {
     return core.services();
   }
 
-  /** True while connected to ZooKeeper. */
+  /**
+   * True while connected to ZooKeeper.
+   *
+   * @return whether the session is connected now
+   */
   public boolean isConnected() {
     return core.isConnected();
   }
 
-  /** The current ZooKeeper session id, for logs and diagnostics. */
+  /**
+   * The current ZooKeeper session id, for logs and diagnostics.
+   *
+   * @return the session id, or 0 before the first connection
+   */
   public long sessionId() {
     return core.sessionId();
   }
 
-  /** The connect string this Roster uses. */
+  /**
+   * The connect string this Roster uses.
+   *
+   * @return the connect string, as given to {@link Builder#connectString}
+   */
   public String connectString() {
     return core.config().connectString();
   }
 
-  /** The base path under which services live. */
+  /**
+   * The base path under which services live.
+   *
+   * @return the base path, such as {@code /services}
+   */
   public String basePath() {
     return core.config().basePath();
   }
@@ -182,7 +211,13 @@ public final class Roster implements AutoCloseable {
 
     private Builder() {}
 
-    /** One server or a whole ensemble, {@code host:port[,host:port...]}; default {@code 127.0.0.1:2181}. */
+    /**
+     * One server or a whole ensemble, {@code host:port[,host:port...]}; default {@code
+     * 127.0.0.1:2181}.
+     *
+     * @param connectString the servers, comma-separated, without spaces
+     * @return this builder
+     */
     public Builder connectString(String connectString) {
       Objects.requireNonNull(connectString, "connect string");
       if (connectString.isBlank() || connectString.chars().anyMatch(Character::isWhitespace)) {
@@ -193,19 +228,34 @@ public final class Roster implements AutoCloseable {
       return this;
     }
 
-    /** Where services live; default {@code /services}, as Spring Cloud Zookeeper uses. */
+    /**
+     * Where services live; default {@code /services}, as Spring Cloud Zookeeper uses.
+     *
+     * @param basePath the ZooKeeper path under which each service has its node
+     * @return this builder
+     */
     public Builder basePath(String basePath) {
       this.basePath = Validation.basePath(basePath);
       return this;
     }
 
-    /** The ZooKeeper session timeout; default 10 s. The server may adjust it to its bounds. */
+    /**
+     * The ZooKeeper session timeout; default 10 s. The server may adjust it to its bounds.
+     *
+     * @param timeout the session timeout to ask the server for
+     * @return this builder
+     */
     public Builder sessionTimeout(Duration timeout) {
       this.sessionTimeout = positive("session timeout", timeout);
       return this;
     }
 
-    /** How long {@link #build()} waits for the first connection; default 15 s. */
+    /**
+     * How long {@link #build()} waits for the first connection; default 15 s.
+     *
+     * @param timeout how long to wait for the first connection
+     * @return this builder
+     */
     public Builder connectionTimeout(Duration timeout) {
       this.connectionTimeout = positive("connection timeout", timeout);
       return this;
@@ -214,6 +264,9 @@ public final class Roster implements AutoCloseable {
     /**
      * The bound on every blocking call ({@code register}, {@code update}, {@code close} of a
      * registration); default the connection timeout.
+     *
+     * @param timeout the bound on each blocking call
+     * @return this builder
      */
     public Builder operationTimeout(Duration timeout) {
       this.operationTimeout = positive("operation timeout", timeout);
@@ -226,6 +279,9 @@ public final class Roster implements AutoCloseable {
      * {@link #basePath basePath("/")} watches the textbook layout ({@code watch("servers")}
      * lists {@code /servers}); {@link InstanceCodec#detecting()} reads every known format
      * per node but cannot register.
+     *
+     * @param codec the format of the instance nodes
+     * @return this builder
      */
     public Builder codec(InstanceCodec codec) {
       this.codec = Objects.requireNonNull(codec, "codec");
@@ -235,13 +291,21 @@ public final class Roster implements AutoCloseable {
     /**
      * The largest serialized instance accepted; default 64 KiB, at most ZooKeeper's
      * {@code jute.maxbuffer} less 4 KiB.
+     *
+     * @param bytes the largest serialized instance, in bytes
+     * @return this builder
      */
     public Builder maxInstanceBytes(int bytes) {
       this.maxInstanceBytes = Validation.maxInstanceBytes(bytes);
       return this;
     }
 
-    /** Observes connection, session, registration and read events, for metrics. */
+    /**
+     * Observes connection, session, registration and read events, for metrics.
+     *
+     * @param listener the listener to notify
+     * @return this builder
+     */
     public Builder eventListener(RosterEventListener listener) {
       this.eventListener = Objects.requireNonNull(listener, "event listener");
       return this;
@@ -253,6 +317,9 @@ public final class Roster implements AutoCloseable {
      * Default: one daemon thread of this Roster's own. With an executor of yours they still
      * run one at a time and in order (they are queued, and handed to it one by one); Roster
      * does not shut it down. See {@link RosterEventListener} for what a callback may do.
+     *
+     * @param executor the executor that runs the callbacks
+     * @return this builder
      */
     public Builder eventExecutor(java.util.concurrent.Executor executor) {
       this.eventExecutor = Objects.requireNonNull(executor, "event executor");
@@ -264,6 +331,9 @@ public final class Roster implements AutoCloseable {
      * timeout; default true. With false, {@code build()} returns anyway and the Roster keeps
      * connecting in the background: views serve their {@link #snapshotDirectory local
      * snapshot}, marked stale, and registrations fail until the connection is made.
+     *
+     * @param failFast true to fail when ZooKeeper is unreachable, false to keep connecting
+     * @return this builder
      */
     public Builder failFast(boolean failFast) {
       this.failFast = failFast;
@@ -277,6 +347,9 @@ public final class Roster implements AutoCloseable {
      * #massRemovalConfirmation} before anything is published. A real scale-down still
      * propagates, one confirmation later. Default 1.0: only a read that would empty the view
      * is held. Must be in (0, 1].
+     *
+     * @param share the share of a view's instances, in (0, 1], whose removal is held
+     * @return this builder
      */
     public Builder massRemovalThreshold(double share) {
       if (!(share > 0 && share <= 1)) {
@@ -286,7 +359,12 @@ public final class Roster implements AutoCloseable {
       return this;
     }
 
-    /** How long a held mass removal waits before it is confirmed; default the session timeout. */
+    /**
+     * How long a held mass removal waits before it is confirmed; default the session timeout.
+     *
+     * @param wait how long to wait before reading the service again
+     * @return this builder
+     */
     public Builder massRemovalConfirmation(Duration wait) {
       this.massRemovalConfirmation = positive("mass removal confirmation", wait);
       return this;
@@ -297,6 +375,9 @@ public final class Roster implements AutoCloseable {
      * change). A view whose service has a snapshot there starts from it, marked stale, so a
      * client that starts while ZooKeeper is unreachable (see {@link #failFast}) still has
      * instances to call. A corrupt or foreign file is ignored with a warning.
+     *
+     * @param directory the directory for the snapshots
+     * @return this builder
      */
     public Builder snapshotDirectory(java.nio.file.Path directory) {
       this.snapshotDirectory = Objects.requireNonNull(directory, "snapshot directory");
@@ -307,6 +388,9 @@ public final class Roster implements AutoCloseable {
      * The identity this Roster's session authenticates as, for every new session (also after
      * an expiry). Without one the session is anonymous, unless a {@link #tls TLS} client
      * certificate identifies it.
+     *
+     * @param authentication the identity to authenticate as
+     * @return this builder
      */
     public Builder authentication(dev.roster.security.Authentication authentication) {
       this.authentication = Objects.requireNonNull(authentication, "authentication");
@@ -318,13 +402,21 @@ public final class Roster implements AutoCloseable {
      * not create; default {@link dev.roster.security.AclPolicy#serviceOwned()} once this
      * Roster has an identity ({@link #authentication} or a TLS client certificate), {@link
      * dev.roster.security.AclPolicy#open()} without one.
+     *
+     * @param policy the ACL policy
+     * @return this builder
      */
     public Builder aclPolicy(dev.roster.security.AclPolicy policy) {
       this.aclPolicy = Objects.requireNonNull(policy, "acl policy");
       return this;
     }
 
-    /** Connects over TLS only, with this configuration; see {@link dev.roster.security.Tls}. */
+    /**
+     * Connects over TLS only, with this configuration; see {@link dev.roster.security.Tls}.
+     *
+     * @param tls the TLS configuration
+     * @return this builder
+     */
     public Builder tls(dev.roster.security.Tls tls) {
       this.tls = Objects.requireNonNull(tls, "tls");
       return this;
@@ -333,6 +425,7 @@ public final class Roster implements AutoCloseable {
     /**
      * Connects and returns the Roster.
      *
+     * @return the connected Roster, or with {@link #failFast failFast(false)} one still connecting
      * @throws IllegalArgumentException if an owned {@link #aclPolicy} is asked for without an
      *     identity to own the nodes
      * @throws RosterException if no connection was made within the connection timeout (and

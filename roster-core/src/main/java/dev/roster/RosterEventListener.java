@@ -35,7 +35,11 @@ public interface RosterEventListener {
   /** A listener that does nothing. */
   RosterEventListener NONE = new RosterEventListener() {};
 
-  /** The connection to ZooKeeper changed state. */
+  /**
+   * The connection to ZooKeeper changed state.
+   *
+   * @param state the new state
+   */
   default void connectionStateChanged(ConnectionState state) {}
 
   /**
@@ -78,10 +82,20 @@ public interface RosterEventListener {
    */
   default void deregistered(ServiceInstance instance) {}
 
-  /** A node left by one of this Roster's own expired sessions was replaced in one transaction. */
+  /**
+   * A node left by one of this Roster's own expired sessions was replaced in one transaction.
+   *
+   * @param instance the instance whose node was replaced
+   * @param oldSessionId the expired session that had left the node
+   */
   default void staleNodeReplaced(ServiceInstance instance, long oldSessionId) {}
 
-  /** A registration could not be (re)created because another live session owns its node. */
+  /**
+   * A registration could not be (re)created because another live session owns its node.
+   *
+   * @param instance the instance that could not be registered
+   * @param ownerSessionId the live session that owns the node
+   */
   default void registrationConflict(ServiceInstance instance, long ownerSessionId) {}
 
   /**
@@ -91,6 +105,7 @@ public interface RosterEventListener {
    * reason; a registration already made keeps retrying, with back-off, so that an operator's
    * fix heals it. Runs on the event path.
    *
+   * @param instance the instance that could not be registered
    * @param reason what was refused, on which node, and how to fix it
    */
   default void registrationRefused(ServiceInstance instance, String reason) {}
@@ -129,6 +144,7 @@ public interface RosterEventListener {
   /**
    * A view read nodes from ZooKeeper.
    *
+   * @param service the watched service
    * @param fullResync true for a complete re-read (start, reconnect), false for one change
    * @param reads the number of read requests sent
    */
@@ -137,10 +153,19 @@ public interface RosterEventListener {
   /**
    * A re-read after a connection problem would have removed at least the configured share of
    * a service's instances; the removal is held until it is confirmed by a second read.
+   *
+   * @param service the watched service
+   * @param removing how many instances the re-read would remove
+   * @param holding how many instances the view holds
    */
   default void massRemovalHeld(String service, int removing, int holding) {}
 
-  /** A held mass removal was read again: {@code removed} instances really went (maybe 0). */
+  /**
+   * A held mass removal was read again: {@code removed} instances really went (maybe 0).
+   *
+   * @param service the watched service
+   * @param removed how many instances the confirming read removed
+   */
   default void massRemovalConfirmed(String service, int removed) {}
 
   /** Why a registration's node was created: see {@link #registered}. */

@@ -23,7 +23,15 @@ public record ServiceChange(
     List<ServiceInstance> updated,
     List<ServiceInstance> instances) {
 
-  /** Makes the lists unmodifiable copies. */
+  /**
+   * Makes the lists unmodifiable copies.
+   *
+   * @param added instances that appeared
+   * @param service the service name
+   * @param removed instances that disappeared
+   * @param updated instances whose attributes changed
+   * @param instances every instance after the change
+   */
   public ServiceChange {
     added = List.copyOf(added);
     removed = List.copyOf(removed);
@@ -31,7 +39,11 @@ public record ServiceChange(
     instances = List.copyOf(instances);
   }
 
-  /** True when nothing was added, removed or updated. */
+  /**
+   * True when nothing was added, removed or updated.
+   *
+   * @return whether the change holds no addition, removal or update
+   */
   public boolean isEmpty() {
     return added.isEmpty() && removed.isEmpty() && updated.isEmpty();
   }

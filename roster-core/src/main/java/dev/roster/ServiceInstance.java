@@ -86,7 +86,23 @@ public record ServiceInstance(
     DYNAMIC_SEQUENTIAL
   }
 
-  /** Copies the metadata and checks that nothing is null; field rules are the builder's. */
+  /**
+   * Copies the metadata and checks that nothing is null; field rules are the builder's.
+   *
+   * @param service the service name
+   * @param id the instance id, unique within the service
+   * @param address the host name or IP address callers connect to
+   * @param port the plain-text port
+   * @param sslPort the TLS port, or 0 when there is none
+   * @param zone the availability zone, or {@code null} when unknown
+   * @param weight the relative share of traffic
+   * @param metadata free-form string attributes; copied, and {@code null} is read as empty
+   * @param status whether the instance takes traffic
+   * @param registeredAt when the instance was first registered
+   * @param uriSpec the URI spec, or {@code null} when the node has none
+   * @param serviceType how the node lives
+   * @param payload opaque bytes; {@link Bytes#EMPTY} for none
+   */
   public ServiceInstance {
     Objects.requireNonNull(service, "service");
     Objects.requireNonNull(id, "id");
@@ -104,6 +120,17 @@ public record ServiceInstance(
    * An instance with the builder's defaults for the URI spec ({@value #DEFAULT_URI_SPEC}),
    * the service type ({@link ServiceType#DYNAMIC}) and the payload (empty). Like the
    * canonical constructor it checks only for nulls; use {@link #builder} for checked values.
+   *
+   * @param service the service name
+   * @param id the instance id, unique within the service
+   * @param address the host name or IP address callers connect to
+   * @param port the plain-text port
+   * @param sslPort the TLS port, or 0 when there is none
+   * @param zone the availability zone, or {@code null} when unknown
+   * @param weight the relative share of traffic
+   * @param metadata free-form string attributes; copied, and {@code null} is read as empty
+   * @param status whether the instance takes traffic
+   * @param registeredAt when the instance was first registered
    */
   public ServiceInstance(String service, String id, String address, int port, int sslPort,
       @Nullable String zone, int weight, Map<String, String> metadata, Status status, Instant registeredAt) {
@@ -111,7 +138,12 @@ public record ServiceInstance(
         DEFAULT_URI_SPEC, ServiceType.DYNAMIC, Bytes.EMPTY);
   }
 
-  /** Starts an instance of {@code service}; the id defaults to a random UUID. */
+  /**
+   * Starts an instance of {@code service}; the id defaults to a random UUID.
+   *
+   * @param service the service name; checked at once
+   * @return a builder for an instance of {@code service}
+   */
   public static Builder builder(String service) {
     return new Builder(service);
   }
@@ -120,6 +152,8 @@ public record ServiceInstance(
    * A builder holding this instance's fields, for copy-and-modify. The service type is not
    * carried over: what a builder builds is for Roster to register, so it is always
    * {@link ServiceType#DYNAMIC}.
+   *
+   * @return a new builder holding this instance's fields
    */
   public Builder toBuilder() {
     Builder b = new Builder(service);
@@ -137,12 +171,20 @@ public record ServiceInstance(
     return b;
   }
 
-  /** True when {@link #status()} is {@link Status#UP}. */
+  /**
+   * True when {@link #status()} is {@link Status#UP}.
+   *
+   * @return whether the instance takes traffic
+   */
   public boolean isUp() {
     return status == Status.UP;
   }
 
-  /** {@code address:port}, with IPv6 literals in brackets. */
+  /**
+   * {@code address:port}, with IPv6 literals in brackets.
+   *
+   * @return the address and port to connect to, such as {@code 10.0.0.7:8080} or {@code [::1]:8080}
+   */
   public String hostPort() {
     return (address.indexOf(':') >= 0 ? "[" + address + "]" : address) + ":" + port;
   }
@@ -150,6 +192,7 @@ public record ServiceInstance(
   /**
    * Checks every field against the writer's rules, as {@link Builder#build()} does.
    *
+   * @return this instance, unchanged
    * @throws IllegalArgumentException naming the first field that is wrong
    */
   public ServiceInstance validate() {
@@ -198,67 +241,123 @@ public record ServiceInstance(
       this.id = UUID.randomUUID().toString();
     }
 
-    /** The instance id; default a random UUID. */
+    /**
+     * The instance id; default a random UUID.
+     *
+     * @param id the instance id, unique within the service
+     * @return this builder
+     */
     public Builder id(String id) {
       this.id = Validation.name("instance id", id);
       return this;
     }
 
-    /** The host name or IP address callers connect to. Required. */
+    /**
+     * The host name or IP address callers connect to. Required.
+     *
+     * @param address the host name or IP address
+     * @return this builder
+     */
     public Builder address(String address) {
       this.address = Validation.address(address);
       return this;
     }
 
-    /** The plain-text port, 1–65535. Required. */
+    /**
+     * The plain-text port, 1–65535. Required.
+     *
+     * @param port the plain-text port
+     * @return this builder
+     */
     public Builder port(int port) {
       this.port = Validation.port("port", port);
       return this;
     }
 
-    /** The TLS port, 1–65535, or 0 for none (the default). */
+    /**
+     * The TLS port, 1–65535, or 0 for none (the default).
+     *
+     * @param sslPort the TLS port, or 0 for none
+     * @return this builder
+     */
     public Builder sslPort(int sslPort) {
       this.sslPort = sslPort == 0 ? 0 : Validation.port("ssl port", sslPort);
       return this;
     }
 
-    /** The availability zone, or {@code null} for unknown. */
+    /**
+     * The availability zone, or {@code null} for unknown.
+     *
+     * @param zone the availability zone, or {@code null}
+     * @return this builder
+     */
     public Builder zone(@Nullable String zone) {
       this.zone = zone == null ? null : Validation.label("zone", zone);
       return this;
     }
 
-    /** The relative share of traffic, 0–1,000,000; default {@value ServiceInstance#DEFAULT_WEIGHT}. */
+    /**
+     * The relative share of traffic, 0–1,000,000; default {@value ServiceInstance#DEFAULT_WEIGHT}.
+     *
+     * @param weight the relative share of traffic
+     * @return this builder
+     */
     public Builder weight(int weight) {
       this.weight = Validation.weight(weight);
       return this;
     }
 
-    /** Adds or replaces one metadata entry. */
+    /**
+     * Adds or replaces one metadata entry.
+     *
+     * @param key the metadata key
+     * @param value the value to store under {@code key}
+     * @return this builder
+     */
     public Builder metadata(String key, String value) {
       metadata.put(Validation.metadataKey(key), Validation.metadataValue(key, value));
       return this;
     }
 
-    /** Adds or replaces every entry of {@code entries}. */
+    /**
+     * Adds or replaces every entry of {@code entries}.
+     *
+     * @param entries the entries to add; each is checked as {@link #metadata(String, String)}
+     *     checks it
+     * @return this builder
+     */
     public Builder metadata(Map<String, String> entries) {
       entries.forEach(this::metadata);
       return this;
     }
 
-    /** Removes every metadata entry. */
+    /**
+     * Removes every metadata entry.
+     *
+     * @return this builder
+     */
     public Builder clearMetadata() {
       metadata.clear();
       return this;
     }
 
-    /** The status; default {@link Status#UP}. */
+    /**
+     * The status; default {@link Status#UP}.
+     *
+     * @param status the status to register with
+     * @return this builder
+     */
     public Builder status(Status status) {
       this.status = Objects.requireNonNull(status, "status");
       return this;
     }
 
-    /** When the instance was first registered; default the time {@link #build()} runs. */
+    /**
+     * When the instance was first registered; default the time {@link #build()} runs.
+     *
+     * @param registeredAt when the instance was first registered
+     * @return this builder
+     */
     public Builder registeredAt(Instant registeredAt) {
       this.registeredAt = Objects.requireNonNull(registeredAt, "registeredAt");
       return this;
@@ -270,6 +369,9 @@ public record ServiceInstance(
      * {@code {ssl-port}}, {@code {name}}, {@code {id}}, ...; {@code {[}} and {@code {]}} for
      * literal braces). Default {@value ServiceInstance#DEFAULT_URI_SPEC}; {@code null} writes
      * none.
+     *
+     * @param uriSpec the URI spec, or {@code null} for none
+     * @return this builder
      */
     public Builder uriSpec(@Nullable String uriSpec) {
       this.uriSpec = uriSpec == null ? null : Validation.uriSpec(uriSpec);
@@ -280,13 +382,21 @@ public record ServiceInstance(
      * Opaque bytes to carry with the instance; default none. Only {@link
      * dev.roster.codec.InstanceCodec#raw()} writes them (as the whole node data); the JSON
      * codecs refuse to register an instance that has them rather than drop them.
+     *
+     * @param payload the bytes to carry
+     * @return this builder
      */
     public Builder payload(Bytes payload) {
       this.payload = Objects.requireNonNull(payload, "payload");
       return this;
     }
 
-    /** Opaque bytes to carry with the instance, copied; see {@link #payload(Bytes)}. */
+    /**
+     * Opaque bytes to carry with the instance, copied; see {@link #payload(Bytes)}.
+     *
+     * @param payload the bytes to carry; later changes to the array do not reach the instance
+     * @return this builder
+     */
     public Builder payload(byte[] payload) {
       return payload(Bytes.of(Objects.requireNonNull(payload, "payload")));
     }
@@ -294,6 +404,7 @@ public record ServiceInstance(
     /**
      * Builds the instance.
      *
+     * @return a new instance with the fields set so far and the defaults for the rest
      * @throws IllegalArgumentException if the address or port was never set
      */
     public ServiceInstance build() {

@@ -15,7 +15,11 @@ import java.time.Instant;
  */
 @FunctionalInterface
 public interface ServiceListener {
-  /** Handles one change. */
+  /**
+   * Handles one change.
+   *
+   * @param change what changed, and the full list after it
+   */
   void onChange(ServiceChange change);
 
   /**
@@ -23,10 +27,15 @@ public interface ServiceListener {
    * and the view keeps its last list. Also called right after the first change of a listener
    * added to a view that is stale then.
    *
+   * @param service the service whose view went stale
    * @param since when the view went stale
    */
   default void onStale(String service, Instant since) {}
 
-  /** The view is in sync with ZooKeeper again, after it was stale. */
+  /**
+   * The view is in sync with ZooKeeper again, after it was stale.
+   *
+   * @param service the service whose view is fresh again
+   */
   default void onFresh(String service) {}
 }

@@ -19,7 +19,11 @@ import org.jspecify.annotations.Nullable;
  */
 public interface ServiceView extends AutoCloseable {
 
-  /** The service this view watches. */
+  /**
+   * The service this view watches.
+   *
+   * @return the service name, as given to {@link Roster#watch}
+   */
   String service();
 
   /**
@@ -32,31 +36,47 @@ public interface ServiceView extends AutoCloseable {
    * <p>It is completed on the Roster's event path, so stages chained on it without an
    * executor run there, like listeners (or on the calling thread if it is already complete).
    * Each call returns a new future: completing or cancelling it affects nobody else.
+   *
+   * @return a new future, completed with this view once it has a list to serve
    */
   CompletableFuture<ServiceView> whenReady();
 
-  /** Every known instance, sorted by id: an immutable snapshot. Never blocks. */
+  /**
+   * Every known instance, sorted by id: an immutable snapshot. Never blocks.
+   *
+   * @return the instances, UP or not; empty before the view is ready
+   */
   List<ServiceInstance> instances();
 
   /**
    * True until the first complete read, and while the connection to ZooKeeper is in doubt
    * (disconnected, or reconnected but not yet re-read).
+   *
+   * @return whether the list may be behind ZooKeeper
    */
   boolean isStale();
 
-  /** Since when the view has been stale, or {@code null} while it is fresh. */
+  /**
+   * Since when the view has been stale, or {@code null} while it is fresh.
+   *
+   * @return when the view became stale, or {@code null} while it is fresh
+   */
   @Nullable Instant staleSince();
 
   /**
    * The zxid of the latest ZooKeeper transaction this view reflects (0 before the first
    * read, or while it serves a local snapshot only). Compare it with a server's zxid to see
    * how far behind a stale view is.
+   *
+   * @return the latest zxid reflected, or 0 before the first read
    */
   long lastZxid();
 
   /**
    * How many nodes under this service are currently skipped because their data could not be
    * decoded. Each such node is also logged once and reported to the {@link RosterEventListener}.
+   *
+   * @return the number of nodes skipped now
    */
   int skippedNodes();
 
@@ -65,6 +85,7 @@ public interface ServiceView extends AutoCloseable {
    * instances as one change of additions (and {@link ServiceListener#onStale} if the view is
    * stale then). It runs on the Roster's event path; see {@link ServiceListener}.
    *
+   * @param listener the listener to add
    * @return a handle whose {@code close()} removes the listener
    */
   Subscription addListener(ServiceListener listener);
@@ -72,6 +93,9 @@ public interface ServiceView extends AutoCloseable {
   /**
    * A selector that picks among this view's {@link ServiceInstance.Status#UP UP} instances
    * with {@code strategy}, rebuilding its picker whenever the view changes.
+   *
+   * @param strategy how to choose among the UP instances
+   * @return a new selector over this view
    */
   Selector selector(Strategy strategy);
 
@@ -80,6 +104,10 @@ public interface ServiceView extends AutoCloseable {
    * failing, as {@code policy} says; callers report outcomes with
    * {@link Selector#reportSuccess} and {@link Selector#reportFailure}. The ejection state
    * belongs to the selector: two selectors on one view eject independently.
+   *
+   * @param strategy how to choose among the instances not ejected
+   * @param policy when to eject an instance and for how long
+   * @return a new selector over this view, with its own ejection state
    */
   Selector selector(Strategy strategy, OutlierPolicy policy);
 

@@ -200,12 +200,20 @@ public final class Agent implements AutoCloseable {
     server.setStopTimeout(2_000);
   }
 
-  /** Starts building an agent. */
+  /**
+   * Starts building an agent.
+   *
+   * @return a builder with the defaults: {@code 127.0.0.1:8700}, no token, no DNS
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Where the agent listens, such as {@code http://127.0.0.1:8700/}. */
+  /**
+   * Where the agent listens, such as {@code http://127.0.0.1:8700/}.
+   *
+   * @return the agent's base URI
+   */
   public URI uri() {
     String host = connector.getHost() == null ? "127.0.0.1" : connector.getHost();
     if (host.indexOf(':') >= 0) {
@@ -214,7 +222,11 @@ public final class Agent implements AutoCloseable {
     return URI.create("http://" + host + ":" + connector.getLocalPort() + "/");
   }
 
-  /** The port the agent listens on: the one asked for, or the one picked for port 0. */
+  /**
+   * The port the agent listens on: the one asked for, or the one picked for port 0.
+   *
+   * @return the bound port
+   */
   public int port() {
     return connector.getLocalPort();
   }
@@ -222,12 +234,18 @@ public final class Agent implements AutoCloseable {
   /**
    * Where the agent answers DNS, on UDP and TCP, with the port picked if it was 0; null if it
    * serves no DNS (the default).
+   *
+   * @return the DNS address, or null without DNS
    */
   public @Nullable InetSocketAddress dnsAddress() {
     return dns == null ? null : dns.address();
   }
 
-  /** The Roster the agent works through. */
+  /**
+   * The Roster the agent works through.
+   *
+   * @return the Roster, the caller's or the agent's own
+   */
   public Roster roster() {
     return roster;
   }
@@ -312,14 +330,24 @@ public final class Agent implements AutoCloseable {
 
     private Builder() {}
 
-    /** Works through this Roster, which stays the caller's: the agent does not close it. */
+    /**
+     * Works through this Roster, which stays the caller's: the agent does not close it.
+     *
+     * @param roster the Roster to work through
+     * @return this builder
+     */
     public Builder roster(Roster roster) {
       this.roster = Objects.requireNonNull(roster, "roster");
       this.connectString = null;
       return this;
     }
 
-    /** Builds a Roster of the agent's own on this ensemble, closed with the agent. */
+    /**
+     * Builds a Roster of the agent's own on this ensemble, closed with the agent.
+     *
+     * @param connectString the servers, comma-separated, without spaces
+     * @return this builder
+     */
     public Builder connectString(String connectString) {
       this.connectString = Objects.requireNonNull(connectString, "connect string");
       this.roster = null;
@@ -329,13 +357,21 @@ public final class Agent implements AutoCloseable {
     /**
      * The address to bind; default {@code 127.0.0.1}. Any address that is not loopback needs a
      * {@link #writeToken} or {@link #insecure(boolean) insecure(true)}.
+     *
+     * @param host the address to bind, such as {@code 127.0.0.1} or {@code 0.0.0.0}
+     * @return this builder
      */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");
       return this;
     }
 
-    /** The port to bind; default 8700, 0 picks a free one (see {@link Agent#port()}). */
+    /**
+     * The port to bind; default 8700, 0 picks a free one (see {@link Agent#port()}).
+     *
+     * @param port the port to bind, 0–65535
+     * @return this builder
+     */
     public Builder port(int port) {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port " + port + ": must be 0-65535");
@@ -347,6 +383,9 @@ public final class Agent implements AutoCloseable {
     /**
      * The most threads serving requests at once; default 32. Parked blocking queries and
      * event streams hold none.
+     *
+     * @param maxThreads the most request threads, at least 8
+     * @return this builder
      */
     public Builder maxThreads(int maxThreads) {
       if (maxThreads < 8) {
@@ -356,7 +395,12 @@ public final class Agent implements AutoCloseable {
       return this;
     }
 
-    /** How often an idle event stream gets a keep-alive comment; default 15 s. */
+    /**
+     * How often an idle event stream gets a keep-alive comment; default 15 s.
+     *
+     * @param interval the keep-alive interval; positive
+     * @return this builder
+     */
     public Builder keepAlive(Duration interval) {
       if (interval.isNegative() || interval.isZero()) {
         throw new IllegalArgumentException("keep alive " + interval + ": must be positive");
@@ -368,6 +412,9 @@ public final class Agent implements AutoCloseable {
     /**
      * How many events a subscriber may have queued, unsent, before it is dropped as too slow;
      * default 1,024.
+     *
+     * @param events the most events queued per subscriber; at least 1
+     * @return this builder
      */
     public Builder maxQueuedEvents(int events) {
       if (events < 1) {
@@ -380,6 +427,9 @@ public final class Agent implements AutoCloseable {
     /**
      * How many recent events per service are kept for {@code Last-Event-ID} resumes; default
      * 1,024. A client further behind gets a snapshot instead.
+     *
+     * @param events the number of events kept per service; at least 1
+     * @return this builder
      */
     public Builder eventHistory(int events) {
       if (events < 1) {
@@ -394,6 +444,9 @@ public final class Agent implements AutoCloseable {
      * about any name, so this bounds what the agent holds: at the limit, the least recently
      * used service that no parked query or event stream needs is let go to make room, and a
      * request for a new name is refused with 503 when every one is in use.
+     *
+     * @param services the most services with a view at once; at least 1
+     * @return this builder
      */
     public Builder maxWatchedServices(int services) {
       if (services < 1) {
@@ -407,6 +460,9 @@ public final class Agent implements AutoCloseable {
      * How long the agent keeps a view of a service nobody asks about and no parked query or
      * event stream needs; default 5 minutes. Its index goes on from where it was when it is
      * asked about again.
+     *
+     * @param timeout how long an unused view is kept; positive
+     * @return this builder
      */
     public Builder serviceIdleTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
@@ -425,6 +481,8 @@ public final class Agent implements AutoCloseable {
      * as it is, to wipe. The write token is accepted for reads too. None by default, and none
      * is ever generated.
      *
+     * @param token the write token; the caller's array is not kept
+     * @return this builder
      * @throws IllegalArgumentException if it is not a bearer token of that length (the message
      *     never shows it)
      */
@@ -439,6 +497,8 @@ public final class Agent implements AutoCloseable {
      * {@link #writeToken}, and must differ from it. {@code /health} and the dashboard's files
      * stay open. Same form as the write token.
      *
+     * @param token the read token; the caller's array is not kept
+     * @return this builder
      * @throws IllegalArgumentException if it is not a bearer token of that length
      */
     public Builder readToken(char[] token) {
@@ -450,6 +510,9 @@ public final class Agent implements AutoCloseable {
      * Allows a {@link #host} beyond loopback without a {@link #writeToken}, where anyone who
      * reaches the agent can register and remove instances; default false. The agent then logs a
      * warning at every start. For a trusted network only.
+     *
+     * @param insecure true to allow writes without a token beyond loopback
+     * @return this builder
      */
     public Builder insecure(boolean insecure) {
       this.insecure = insecure;
@@ -461,6 +524,8 @@ public final class Agent implements AutoCloseable {
      * their requests get {@code Access-Control-Allow-Origin} and their preflights are
      * answered. Call once per origin. Without any, no CORS header is ever sent.
      *
+     * @param origin the origin to allow, such as {@code https://dashboard.example.com}
+     * @return this builder
      * @throws IllegalArgumentException if it is not an origin, or is {@code *}
      */
     public Builder corsOrigin(String origin) {
@@ -472,6 +537,9 @@ public final class Agent implements AutoCloseable {
      * How long a client may take to send one request, head and body, from its first byte;
      * default 10 s. A slower one has its connection closed (a slowloris defence). It does not
      * bound responses: a blocking query or an event stream lasts as long as it needs.
+     *
+     * @param timeout the longest a client may take to send one request; positive
+     * @return this builder
      */
     public Builder requestTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
@@ -484,19 +552,32 @@ public final class Agent implements AutoCloseable {
     /**
      * The identity the agent's own Roster authenticates as (with a {@link #connectString}):
      * what it registers for HTTP clients, TTL registrations included, is owned by it.
+     *
+     * @param authentication the identity to authenticate as
+     * @return this builder
      */
     public Builder authentication(Authentication authentication) {
       this.authentication = Objects.requireNonNull(authentication, "authentication");
       return this;
     }
 
-    /** The ACL policy of the agent's own Roster (with a {@link #connectString}); see Roster.Builder. */
+    /**
+     * The ACL policy of the agent's own Roster (with a {@link #connectString}); see Roster.Builder.
+     *
+     * @param policy the ACL policy
+     * @return this builder
+     */
     public Builder aclPolicy(AclPolicy policy) {
       this.aclPolicy = Objects.requireNonNull(policy, "acl policy");
       return this;
     }
 
-    /** TLS to ZooKeeper for the agent's own Roster (with a {@link #connectString}). */
+    /**
+     * TLS to ZooKeeper for the agent's own Roster (with a {@link #connectString}).
+     *
+     * @param tls the TLS configuration
+     * @return this builder
+     */
     public Builder tls(Tls tls) {
       this.tls = Objects.requireNonNull(tls, "tls");
       return this;
@@ -509,6 +590,8 @@ public final class Agent implements AutoCloseable {
      * addresses, so keep it on loopback (and point the local resolver at it) unless the network
      * is trusted; the agent warns at start when it is not loopback.
      *
+     * @param address the DNS address, such as {@code 127.0.0.1:8600}, or null for no DNS
+     * @return this builder
      * @throws IllegalArgumentException if the address is unresolved
      */
     public Builder dns(@Nullable InetSocketAddress address) {
@@ -523,6 +606,8 @@ public final class Agent implements AutoCloseable {
      * The DNS domain D the agent answers for, such as {@code roster} (the default, meaning {@code
      * roster.}) or {@code roster.example.com}; matched in any case. Names outside it are REFUSED.
      *
+     * @param domain the DNS domain
+     * @return this builder
      * @throws IllegalArgumentException naming the field {@code dns domain} unless a domain name of
      *     letters, digits and hyphens
      */
@@ -536,6 +621,8 @@ public final class Agent implements AutoCloseable {
      * default 0 s (as Consul), so resolvers ask again each time and see changes at once. Whole
      * seconds, a fraction dropped.
      *
+     * @param ttl the record TTL
+     * @return this builder
      * @throws IllegalArgumentException naming {@code dns ttl} unless 0 s to 24 h
      */
     public Builder dnsTtl(Duration ttl) {
@@ -550,6 +637,8 @@ public final class Agent implements AutoCloseable {
      * Loopback sources are exempt: a local resolver forwards every application's queries from
      * 127.0.0.1. At most 65,536 sources are tracked; beyond, new ones share one bucket.
      *
+     * @param queriesPerSecond the most queries a second per source, or 0 for no limit
+     * @return this builder
      * @throws IllegalArgumentException naming {@code dns rate limit} unless 0 to 10,000,000
      */
     public Builder dnsRateLimit(int queriesPerSecond) {
@@ -573,6 +662,7 @@ public final class Agent implements AutoCloseable {
      * Checks the security settings as {@link #start()} does, without starting anything: a
      * program can refuse a bad configuration before it starts anything else.
      *
+     * @return this builder
      * @throws IllegalArgumentException if the {@link #host} is not loopback and there is
      *     neither a {@link #writeToken} nor {@link #insecure(boolean) insecure(true)}; if there is
      *     a read token without a write token, or the same token for both
@@ -590,6 +680,7 @@ public final class Agent implements AutoCloseable {
      * connect string (without waiting for ZooKeeper: the agent answers 503 on {@code /health}
      * until it connects), and listens.
      *
+     * @return the running agent; close it to stop it
      * @throws IllegalArgumentException before anything starts, as {@link #check()} does
      * @throws IllegalStateException if there is neither a Roster nor a connect string, if
      *     identity or TLS settings come with the caller's Roster, or if the address cannot be

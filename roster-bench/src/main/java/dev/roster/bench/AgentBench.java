@@ -53,6 +53,13 @@ public final class AgentBench {
 
   private AgentBench() {}
 
+  /**
+   * Runs the bench and prints its table; see the class comment for what it measures.
+   *
+   * @param args options: {@code --instances}, {@code --reps}, {@code --duration}, {@code --warmup},
+   *     among others
+   * @throws Exception if a server, the agent or wrk cannot run
+   */
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = List.of(10, 100);
     int reps = 5;

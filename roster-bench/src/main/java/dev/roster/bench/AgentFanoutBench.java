@@ -38,6 +38,13 @@ public final class AgentFanoutBench {
 
   private AgentFanoutBench() {}
 
+  /**
+   * Runs the bench and prints its table; see the class comment for what it measures.
+   *
+   * @param args options: {@code --queries}, {@code --streams}, {@code --changes}, {@code --warmup},
+   *     among others
+   * @throws Exception if a server or the agent cannot run
+   */
   public static void main(String[] args) throws Exception {
     int queries = 1000;
     int streams = 1000;

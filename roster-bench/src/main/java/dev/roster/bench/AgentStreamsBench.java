@@ -31,6 +31,12 @@ public final class AgentStreamsBench {
 
   private AgentStreamsBench() {}
 
+  /**
+   * Runs the bench and prints its table; see the class comment for what it measures.
+   *
+   * @param args options: {@code --streams}, {@code --runs}, {@code --agent-jvm}
+   * @throws Exception if a server or the agent cannot run
+   */
   public static void main(String[] args) throws Exception {
     int streams = 10_000;
     int runs = 3;

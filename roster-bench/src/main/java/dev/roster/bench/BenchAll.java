@@ -70,6 +70,12 @@ public final class BenchAll {
 
   private BenchAll() {}
 
+  /**
+   * Runs every bench, or those {@code --only} names, and writes the report.
+   *
+   * @param args options: {@code --quick}, {@code --out DIR}, {@code --only NAME,...}
+   * @throws Exception if a bench cannot be started or the report cannot be written
+   */
   public static void main(String[] args) throws Exception {
     boolean quick = false;
     Path out = Path.of("roster-bench", "target", "bench-report");

@@ -47,6 +47,11 @@ public class CuratorPickBenchmark {
   private Fixture fixture;
   private ServiceProvider<Map> provider;
 
+  /**
+   * Starts an embedded server with the instances, and the client under test.
+   *
+   * @throws Exception if the server or the client cannot start
+   */
   @Setup(Level.Trial)
   @SuppressWarnings({"rawtypes", "unchecked"})
   public void setUp() throws Exception {
@@ -76,11 +81,22 @@ public class CuratorPickBenchmark {
     fixture.closeLater(provider);
   }
 
+  /**
+   * Stops the client and the server.
+   *
+   * @throws Exception if they cannot be stopped
+   */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     fixture.close();
   }
 
+  /**
+   * One {@code getInstance()}.
+   *
+   * @return the picked instance, for JMH to consume
+   * @throws Exception as Curator's {@code getInstance()} declares
+   */
   @Benchmark
   public ServiceInstance<Map> pick() throws Exception {
     return provider.getInstance();

@@ -64,6 +64,13 @@ public final class DnsBench {
 
   private DnsBench() {}
 
+  /**
+   * Runs the bench and prints its table; see the class comment for what it measures.
+   *
+   * @param args options: {@code --instances}, {@code --reps}, {@code --duration}, {@code --rate},
+   *     among others
+   * @throws Exception if a server, the agent or dnsperf cannot run
+   */
   public static void main(String[] args) throws Exception {
     List<Integer> sizes = List.of(10, 1000);
     int reps = 3;

@@ -67,6 +67,14 @@ public final class FirstViewBench {
     }
   }
 
+  /**
+   * Runs the bench and prints its table, or with {@code --child} one measured first view in this
+   * JVM.
+   *
+   * @param args options: {@code --counts}, {@code --cold-reps}, among others; or {@code --child}
+   *     and its four arguments
+   * @throws Exception if a server or a child JVM cannot run
+   */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
       Rep r = firstView(args[1], args[2], args[3], Integer.parseInt(args[4]));

@@ -88,7 +88,12 @@ public final class PropagationBench {
     }
   }
 
-  /** Runs the jobs the options name, prints the tables and stops everything it started. */
+  /**
+   * Runs the jobs the options name, prints the tables and stops everything it started.
+   *
+   * @param args the options; {@code --help} lists them
+   * @throws Exception if a server or a client cannot run
+   */
   public static void main(String[] args) throws Exception {
     Options options;
     try {

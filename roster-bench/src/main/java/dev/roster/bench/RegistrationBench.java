@@ -85,7 +85,12 @@ public final class RegistrationBench {
     Rep run(String service, int n) throws Exception;
   }
 
-  /** Runs the bench with the options of {@link Options}, prints the tables and stops the server. */
+  /**
+   * Runs the bench with the options of {@link Options}, prints the tables and stops the server.
+   *
+   * @param args the options; {@code --help} lists them
+   * @throws Exception if the server or a client cannot run
+   */
   public static void main(String[] args) throws Exception {
     Options options;
     try {

@@ -36,17 +36,32 @@ public class RosterLeaseBenchmark {
   private Fixture fixture;
   private Selector selector;
 
+  /**
+   * Starts an embedded server with the instances, and the client under test.
+   *
+   * @throws Exception if the server or the client cannot start
+   */
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     fixture = new Fixture(instances);
     selector = fixture.rosterView().selector(Strategies.powerOfTwoChoices());
   }
 
+  /**
+   * Stops the client and the server.
+   *
+   * @throws Exception if they cannot be stopped
+   */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     fixture.close();
   }
 
+  /**
+   * One {@code acquire()} and the lease's {@code close()}.
+   *
+   * @param bh consumes the picked instance, so the pick is not optimised away
+   */
   @Benchmark
   public void acquireAndRelease(Blackhole bh) {
     Lease lease = selector.acquire();

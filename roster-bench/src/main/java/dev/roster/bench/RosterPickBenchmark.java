@@ -43,6 +43,11 @@ public class RosterPickBenchmark {
   private Fixture fixture;
   private Selector selector;
 
+  /**
+   * Starts an embedded server with the instances, and the client under test.
+   *
+   * @throws Exception if the server or the client cannot start
+   */
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     fixture = new Fixture(instances);
@@ -53,12 +58,21 @@ public class RosterPickBenchmark {
     }
   }
 
+  /**
+   * Stops the client and the server.
+   *
+   * @throws Exception if they cannot be stopped
+   */
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
     fixture.close();
   }
 
-  /** {@code pick()}; for the hashing strategies, {@code pick(key)} with a key from a fixed cycle. */
+  /**
+   * {@code pick()}; for the hashing strategies, {@code pick(key)} with a key from a fixed cycle.
+   *
+   * @return the picked instance, for JMH to consume
+   */
   @Benchmark
   public ServiceInstance pick() {
     if (strategy.endsWith("endezvous")) {

@@ -59,6 +59,13 @@ public final class ScaleBench {
     this.server = server;
   }
 
+  /**
+   * Runs the bench and prints its table, or with a {@code --child-} option one of its client JVMs.
+   *
+   * @param args options: {@code --services}, {@code --per-service}, {@code --watchers}, among
+   *     others
+   * @throws Exception if the server or a child JVM cannot run
+   */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].startsWith("--child-")) {
       child(args);

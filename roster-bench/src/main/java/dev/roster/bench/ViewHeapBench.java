@@ -52,6 +52,13 @@ public final class ViewHeapBench {
 
   private ViewHeapBench() {}
 
+  /**
+   * Runs the bench and prints its table, or with {@code --child} one measured view in this JVM.
+   *
+   * @param args options: {@code --instances}, {@code --runs}, among others; or {@code --child} and
+   *     its four arguments
+   * @throws Exception if the server or a child JVM cannot run
+   */
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && args[0].equals("--child")) {
       child(args[1], args[2], args[3], Integer.parseInt(args[4]));

@@ -46,6 +46,12 @@ public final class WideListingProbe {
     this.server = server;
   }
 
+  /**
+   * Runs the probe on an embedded server of its own.
+   *
+   * @param args {@code --max N}, the most children to list; default 100,000
+   * @throws Exception if the server cannot start
+   */
   public static void main(String[] args) throws Exception {
     int max = args.length == 2 && args[0].equals("--max") ? Integer.parseInt(args[1]) : 100_000;
     try (EmbeddedZooKeeper server = EmbeddedZooKeeper.builder().port(0).tickTime(Duration.ofMillis(50))

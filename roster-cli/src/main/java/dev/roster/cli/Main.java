@@ -23,6 +23,11 @@ public final class Main {
 
   private Main() {}
 
+  /**
+   * Runs one {@code roster} command and exits the JVM with its exit code.
+   *
+   * @param args the command line, such as {@code watch payments}
+   */
   public static void main(String[] args) {
     StopSignal stop = new StopSignal();
     CompletableFuture<Integer> finished = new CompletableFuture<>();
@@ -58,6 +63,9 @@ public final class Main {
   /**
    * The command tree, ready to {@code execute}. Tests call this with their own
    * {@link StopSignal} and set the output streams.
+   *
+   * @param stop the signal that tells a long-running command to finish
+   * @return a new command tree
    */
   public static CommandLine commandLine(StopSignal stop) {
     CommandLine commandLine = new CommandLine(new RosterCommand(stop));

@@ -21,7 +21,11 @@ public final class StopSignal {
     stopped.countDown();
   }
 
-  /** True once {@link #stop()} was called. */
+  /**
+   * True once {@link #stop()} was called.
+   *
+   * @return whether the command was asked to finish
+   */
   public boolean isStopped() {
     return stopped.getCount() == 0;
   }
@@ -55,6 +59,7 @@ public final class StopSignal {
   /**
    * Waits until stopped or {@code timeout} passes, so a command can do periodic work.
    *
+   * @param timeout the longest to wait
    * @return true if stopped (or interrupted, which counts as a stop; the flag is restored)
    */
   public boolean await(Duration timeout) {

@@ -17,7 +17,11 @@ import dev.roster.ServiceInstance;
  */
 public interface Lease extends AutoCloseable {
 
-  /** The instance this request goes to. */
+  /**
+   * The instance this request goes to.
+   *
+   * @return the picked instance
+   */
   ServiceInstance instance();
 
   /** Ends the request. Idempotent: only the first call counts; never throws. */

@@ -48,42 +48,74 @@ public final class OutlierPolicy {
     this.ticker = b.ticker;
   }
 
-  /** Starts a policy with the defaults: 5 failures, 30 s doubling up to 5 min, at most half ejected. */
+  /**
+   * Starts a policy with the defaults: 5 failures, 30 s doubling up to 5 min, at most half ejected.
+   *
+   * @return a builder with the default settings
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** How many failures in a row eject an instance; default 5. */
+  /**
+   * How many failures in a row eject an instance; default 5.
+   *
+   * @return the number of failures in a row that eject an instance
+   */
   public int consecutiveFailures() {
     return consecutiveFailures;
   }
 
-  /** How long the first ejection lasts; default 30 s. */
+  /**
+   * How long the first ejection lasts; default 30 s.
+   *
+   * @return the length of the first ejection
+   */
   public Duration baseEjectionTime() {
     return baseEjectionTime;
   }
 
-  /** How much longer each repeat ejection lasts than the one before; default 2. */
+  /**
+   * How much longer each repeat ejection lasts than the one before; default 2.
+   *
+   * @return the factor by which each repeat ejection grows
+   */
   public double multiplier() {
     return multiplier;
   }
 
-  /** The longest an ejection lasts, however often the instance has failed; default 5 min. */
+  /**
+   * The longest an ejection lasts, however often the instance has failed; default 5 min.
+   *
+   * @return the longest an ejection lasts
+   */
   public Duration maxEjectionTime() {
     return maxEjectionTime;
   }
 
-  /** The largest share of UP instances that may be ejected at once, 0 to 1; default 0.5. */
+  /**
+   * The largest share of UP instances that may be ejected at once, 0 to 1; default 0.5.
+   *
+   * @return the largest share of UP instances ejected at once
+   */
   public double maxEjectedShare() {
     return maxEjectedShare;
   }
 
-  /** The clock ejections are timed with; default {@link Ticker#system()}. */
+  /**
+   * The clock ejections are timed with; default {@link Ticker#system()}.
+   *
+   * @return the clock ejections are timed with
+   */
   public Ticker ticker() {
     return ticker;
   }
 
-  /** A builder holding this policy's settings, for copy-and-modify. */
+  /**
+   * A builder holding this policy's settings, for copy-and-modify.
+   *
+   * @return a new builder holding this policy's settings
+   */
   public Builder toBuilder() {
     return new Builder().consecutiveFailures(consecutiveFailures).baseEjectionTime(baseEjectionTime)
         .multiplier(multiplier).maxEjectionTime(maxEjectionTime).maxEjectedShare(maxEjectedShare).ticker(ticker);
@@ -106,7 +138,12 @@ public final class OutlierPolicy {
 
     private Builder() {}
 
-    /** How many failures in a row eject an instance, at least 1; default 5. */
+    /**
+     * How many failures in a row eject an instance, at least 1; default 5.
+     *
+     * @param failures the number of failures in a row that eject an instance
+     * @return this builder
+     */
     public Builder consecutiveFailures(int failures) {
       if (failures < 1) {
         throw new IllegalArgumentException("consecutive failures " + failures + ": must be >= 1");
@@ -115,13 +152,23 @@ public final class OutlierPolicy {
       return this;
     }
 
-    /** How long the first ejection lasts; positive, default 30 s. */
+    /**
+     * How long the first ejection lasts; positive, default 30 s.
+     *
+     * @param time the length of the first ejection
+     * @return this builder
+     */
     public Builder baseEjectionTime(Duration time) {
       this.baseEjectionTime = positive("base ejection time", time);
       return this;
     }
 
-    /** How much longer each repeat ejection lasts, at least 1 (1: always the base); default 2. */
+    /**
+     * How much longer each repeat ejection lasts, at least 1 (1: always the base); default 2.
+     *
+     * @param multiplier the factor by which each repeat ejection grows
+     * @return this builder
+     */
     public Builder multiplier(double multiplier) {
       if (!(multiplier >= 1) || Double.isInfinite(multiplier)) {
         throw new IllegalArgumentException("multiplier " + multiplier + ": must be a finite number >= 1");
@@ -130,7 +177,12 @@ public final class OutlierPolicy {
       return this;
     }
 
-    /** The longest an ejection lasts; positive and at least the base, default 5 min. */
+    /**
+     * The longest an ejection lasts; positive and at least the base, default 5 min.
+     *
+     * @param time the longest an ejection may last
+     * @return this builder
+     */
     public Builder maxEjectionTime(Duration time) {
       this.maxEjectionTime = positive("max ejection time", time);
       return this;
@@ -139,6 +191,9 @@ public final class OutlierPolicy {
     /**
      * The largest share of UP instances ejected at once, 0 (never eject) to 1 (eject all,
      * after which nothing can be picked); default 0.5.
+     *
+     * @param share the largest share of UP instances ejected at once
+     * @return this builder
      */
     public Builder maxEjectedShare(double share) {
       if (!(share >= 0 && share <= 1)) {
@@ -148,7 +203,12 @@ public final class OutlierPolicy {
       return this;
     }
 
-    /** The clock; default {@link Ticker#system()}. Tests pass a fake one to move time by hand. */
+    /**
+     * The clock; default {@link Ticker#system()}. Tests pass a fake one to move time by hand.
+     *
+     * @param ticker the clock to time ejections with
+     * @return this builder
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
@@ -157,6 +217,7 @@ public final class OutlierPolicy {
     /**
      * Builds the policy.
      *
+     * @return a new policy with the settings made so far and the defaults for the rest
      * @throws IllegalArgumentException if the max ejection time is shorter than the base
      */
     public OutlierPolicy build() {

@@ -11,13 +11,20 @@ import org.jspecify.annotations.Nullable;
 @FunctionalInterface
 public interface Picker {
 
-  /** The next instance, or {@code null} if the list is empty. */
+  /**
+   * The next instance, or {@code null} if the list is empty.
+   *
+   * @return the picked instance, or {@code null} if the list is empty
+   */
   @Nullable ServiceInstance pick();
 
   /**
    * The instance for a caller's key, or {@code null} if the list is empty. Strategies that
    * hash keys ({@link Strategies#rendezvous()}) map equal keys to the same instance; the
    * default ignores the key and picks as {@link #pick()} does.
+   *
+   * @param key the caller's key
+   * @return the picked instance, or {@code null} if the list is empty
    */
   default @Nullable ServiceInstance pick(long key) {
     return pick();
@@ -27,6 +34,8 @@ public interface Picker {
    * Picks an instance and counts one outstanding request on it until the returned lease is
    * closed, or returns {@code null} if the list is empty. The default counts nothing: only
    * strategies that balance on outstanding requests override it. Allocates the lease.
+   *
+   * @return a lease on the picked instance, or {@code null} if the list is empty
    */
   default @Nullable Lease acquire() {
     ServiceInstance instance = pick();

@@ -42,6 +42,8 @@ public final class Strategies {
    * read as unsigned, so it runs on past {@link Integer#MAX_VALUE} without a skip or a
    * repeat (an int counter cannot: 2^32 is not a multiple of most list sizes, and Curator's
    * {@code Math.abs} of it even goes negative at {@code Integer.MIN_VALUE}).
+   *
+   * @return a new round-robin strategy
    */
   public static Strategy roundRobin() {
     return roundRobin(0);
@@ -68,7 +70,11 @@ public final class Strategies {
     };
   }
 
-  /** A uniformly random instance per pick, from a thread-local generator. */
+  /**
+   * A uniformly random instance per pick, from a thread-local generator.
+   *
+   * @return a new random strategy
+   */
   public static Strategy random() {
     return new RandomStrategy(null);
   }
@@ -82,6 +88,8 @@ public final class Strategies {
    * A random instance per pick, each in proportion to its {@link ServiceInstance#weight()}.
    * O(1) per pick whatever the number of instances (Vose's alias method, in exact integer
    * arithmetic), from a thread-local generator.
+   *
+   * @return a new weighted random strategy
    */
   public static Strategy weightedRandom() {
     return new WeightedRandom(null);
@@ -105,6 +113,8 @@ public final class Strategies {
    * capped at 65,536 picks (fewer for more than 256 instances, so a rebuild stays within
    * about 16 million steps); past the cap weights are scaled down to fit, and shares are
    * then exact to within one pick per period.
+   *
+   * @return a new smooth weighted round-robin strategy
    */
   public static Strategy smoothWeightedRoundRobin() {
     return new SmoothWeightedRoundRobin();
@@ -116,6 +126,8 @@ public final class Strategies {
    * {@link Selector#acquire()}, from the pick until the returned {@link Lease} is closed;
    * a plain {@link Selector#pick()} compares the same counts but adds to none. Counts are
    * kept per instance id, so they survive changes of the view. Weights are not used.
+   *
+   * @return a new power-of-two-choices strategy, with its own request counts
    */
   public static Strategy powerOfTwoChoices() {
     return new PowerOfTwoChoices(null);
@@ -134,6 +146,8 @@ public final class Strategies {
    * come back when it returns. Placement depends only on the key and the instance ids.
    * O(n) per pick; weights are not used. {@link Selector#pick()} without a key picks at
    * random.
+   *
+   * @return a new rendezvous strategy
    */
   public static Strategy rendezvous() {
     return new Rendezvous(false);
@@ -143,6 +157,8 @@ public final class Strategies {
    * {@link #rendezvous()} with each instance holding keys in proportion to its
    * {@link ServiceInstance#weight()}. Keeps the minimal-movement property; a pick costs one
    * logarithm per instance more.
+   *
+   * @return a new weighted rendezvous strategy
    */
   public static Strategy weightedRendezvous() {
     return new Rendezvous(true);
@@ -162,6 +178,7 @@ public final class Strategies {
    * @param minHealthyShare 0 to 1; for example 0.7 spills over once fewer than 70% of the
    *     local instances can take traffic. 0 stays local while any local instance is eligible
    * @param inner how to pick within the chosen group
+   * @return a new zone-aware strategy wrapping {@code inner}
    * @throws IllegalArgumentException if the zone is not a valid label or the share is not in [0, 1]
    */
   public static Strategy zoneAware(String localZone, double minHealthyShare, Strategy inner) {

@@ -16,6 +16,9 @@ public interface Strategy {
    * Builds a picker over {@code instances}: an immutable list, sorted by id, of instances
    * that may be picked (status UP and not ejected). Called once per change of the view,
    * never per pick.
+   *
+   * @param instances the instances that may be picked
+   * @return a picker over {@code instances}
    */
   Picker newPicker(List<ServiceInstance> instances);
 
@@ -28,6 +31,7 @@ public interface Strategy {
    *     id, immutable
    * @param known every instance the view holds, whatever its status, ejected ones
    *     included; sorted by id, immutable
+   * @return a picker over {@code eligible}
    */
   default Picker newPicker(List<ServiceInstance> eligible, List<ServiceInstance> known) {
     return newPicker(eligible);

@@ -10,10 +10,18 @@ package dev.roster.balance;
 @FunctionalInterface
 public interface Ticker {
 
-  /** The current time in nanoseconds, from an arbitrary fixed origin. */
+  /**
+   * The current time in nanoseconds, from an arbitrary fixed origin.
+   *
+   * @return the current time in nanoseconds
+   */
   long read();
 
-  /** The ticker backed by {@link System#nanoTime()}. */
+  /**
+   * The ticker backed by {@link System#nanoTime()}.
+   *
+   * @return the system ticker
+   */
   static Ticker system() {
     return SystemTicker.INSTANCE;
   }

@@ -33,12 +33,18 @@ import dev.roster.ServiceInstance;
  */
 public interface InstanceCodec {
 
-  /** A short name for logs and messages, such as {@code "spring-cloud"}. */
+  /**
+   * A short name for logs and messages, such as {@code "spring-cloud"}.
+   *
+   * @return the codec's name
+   */
   String name();
 
   /**
    * False for codecs that only read (ServerSet, Nerve, detecting): their {@link #encode}
    * throws, and a {@code Roster} built with one refuses {@code register}.
+   *
+   * @return whether this codec can write instances
    */
   default boolean canEncode() {
     return true;
@@ -47,6 +53,8 @@ public interface InstanceCodec {
   /**
    * Serializes an instance.
    *
+   * @param instance the instance to write
+   * @return the node data
    * @throws UnsupportedOperationException if this codec is read-only ({@link #canEncode()})
    * @throws IllegalArgumentException if the instance holds what the format cannot carry (for
    *     the JSON codecs, a {@link ServiceInstance#payload() payload}), rather than drop it
@@ -59,6 +67,7 @@ public interface InstanceCodec {
    * @param service the service the node belongs to (its parent's name)
    * @param nodeName the node's own name, used as the id when the data has none
    * @param data the node's bytes; ZooKeeper gives {@code null} for a node created without data
+   * @return the instance the data describes
    * @throws InstanceFormatException if the data is not an instance in this codec's format
    */
   ServiceInstance decode(String service, String nodeName, byte[] data);
@@ -69,6 +78,8 @@ public interface InstanceCodec {
    * status as {@code instance_status} in its {@code metadata}). The default. Byte for byte
    * what Curator's default serializer writes for Spring's payload: without the
    * {@code enabled} field, which readers older than Curator 2.12 / 3.3 reject (CURATOR-394).
+   *
+   * @return the Spring Cloud Zookeeper codec
    */
   static InstanceCodec springCloud() {
     return JsonInstanceCodec.SPRING_CLOUD;
@@ -79,6 +90,8 @@ public interface InstanceCodec {
    * ({@code {"zone", "weight", "status", "metadata"}}, no {@code "@class"}), which a Curator
    * reader with a {@code Map} payload type parses. Written in Curator's compatible mode:
    * without the {@code enabled} field (see {@link #curator(boolean)}).
+   *
+   * @return the Curator codec with a plain payload
    */
   static InstanceCodec curator() {
     return JsonInstanceCodec.CURATOR;
@@ -93,6 +106,7 @@ public interface InstanceCodec {
    *     is UP), as {@code JsonInstanceSerializer(payloadClass, false)} does, so Curator's
    *     {@code ServiceProvider} skips instances that are not UP — and readers older than
    *     Curator 2.12 / 3.3 fail on every node (CURATOR-394)
+   * @return the Curator codec in the chosen mode
    */
   static InstanceCodec curator(boolean compatibleSerializationMode) {
     return compatibleSerializationMode ? JsonInstanceCodec.CURATOR : JsonInstanceCodec.CURATOR_WITH_ENABLED;
@@ -112,6 +126,8 @@ public interface InstanceCodec {
    * node is named by the instance id (not sequential, so that Roster can find its own node
    * again after a session expiry); zone, weight, status, metadata and the TLS port are not
    * written, because the layout has no place for them.
+   *
+   * @return the raw codec
    */
   static InstanceCodec raw() {
     return RawCodec.INSTANCE;
@@ -124,6 +140,8 @@ public interface InstanceCodec {
    * as Finagle only routes to ALIVE members; {@code shard} becomes metadata {@code shard};
    * each of {@code additionalEndpoints} becomes metadata {@code endpoint.<name>} =
    * {@code host:port}. The id is the node name ({@code member_0000000007}).
+   *
+   * @return the read-only ServerSet codec
    */
   static InstanceCodec serverSet() {
     return ServerSetCodec.INSTANCE;
@@ -135,6 +153,8 @@ public interface InstanceCodec {
    * {@code name}, and {@code labels} as metadata, except a {@code zone} label, which is the
    * zone. Nerve deletes the node of an instance that fails its checks, so every node is UP.
    * The id is the node name ({@code i-0abc_0000000042}).
+   *
+   * @return the read-only Nerve codec
    */
   static InstanceCodec nerve() {
     return NerveCodec.INSTANCE;
@@ -149,6 +169,8 @@ public interface InstanceCodec {
    * Data that starts like a JSON object but does not parse is a format error, not raw data:
    * it is a broken instance, and the view should skip it rather than serve an instance
    * without an address.
+   *
+   * @return the read-only codec that recognises each node's format
    */
   static InstanceCodec detecting() {
     return DetectingCodec.INSTANCE;

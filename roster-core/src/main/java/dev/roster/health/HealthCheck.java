@@ -38,17 +38,32 @@ public interface HealthCheck {
    *     {@code connection refused}
    */
   record Result(boolean healthy, String reason) {
-    /** Checks that the reason is not null. */
+    /**
+     * Checks that the reason is not null.
+     *
+     * @param reason a short, human-readable explanation
+     * @param healthy true if the instance can serve
+     */
     public Result {
       Objects.requireNonNull(reason, "reason");
     }
 
-    /** A passing result. */
+    /**
+     * A passing result.
+     *
+     * @param reason why the check passed, such as {@code HTTP 200}
+     * @return a result with {@code healthy} true
+     */
     public static Result pass(String reason) {
       return new Result(true, reason);
     }
 
-    /** A failing result. */
+    /**
+     * A failing result.
+     *
+     * @param reason why the check failed, such as {@code connection refused}
+     * @return a result with {@code healthy} false
+     */
     public static Result fail(String reason) {
       return new Result(false, reason);
     }
@@ -59,6 +74,8 @@ public interface HealthCheck {
    * (a 3xx fails: a health endpoint that redirects to a login page is not healthy), HTTP/1.1
    * is used, and the request times out after the check's timeout.
    *
+   * @param uri the health endpoint, such as {@code http://10.0.0.5:8080/health}
+   * @return the check
    * @throws IllegalArgumentException if {@code uri} is not an absolute http or https URI with a host
    */
   static HealthCheck http(URI uri) {
@@ -69,6 +86,9 @@ public interface HealthCheck {
    * An HTTP GET of {@code uri} that passes on a 2xx status whose body (read as UTF-8, up to
    * the first 64 KiB) contains {@code bodyContains}.
    *
+   * @param uri the health endpoint
+   * @param bodyContains the text a passing response body must contain
+   * @return the check
    * @throws IllegalArgumentException if {@code uri} is not an absolute http or https URI
    *     with a host, or {@code bodyContains} is empty
    */
@@ -84,6 +104,9 @@ public interface HealthCheck {
    * A TCP connect to {@code host:port} that passes once the connection is made (and closes
    * it at once).
    *
+   * @param host the host name or IP address to connect to
+   * @param port the port to connect to
+   * @return the check
    * @throws IllegalArgumentException if the host is empty or the port is not 1–65535
    */
   static HealthCheck tcp(String host, int port) {
@@ -94,6 +117,9 @@ public interface HealthCheck {
    * A check of your own: passes when {@code check} returns {@code true}; fails when it
    * returns {@code false} or {@code null}, or throws. It is interrupted if it runs past the
    * timeout, so a check that blocks should respond to interrupts.
+   *
+   * @param check the probe; {@code true} means healthy
+   * @return the check
    */
   static HealthCheck of(Callable<Boolean> check) {
     return new CallableCheck(Objects.requireNonNull(check, "check"));

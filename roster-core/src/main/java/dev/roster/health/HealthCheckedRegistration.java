@@ -35,16 +35,23 @@ public interface HealthCheckedRegistration extends Registration {
    * True while the checks say the instance is healthy, which is when it is registered as
    * UP. False before {@code rise} checks have passed, from {@code fall} failures on, and
    * after {@link #drain()} or {@link #close()}.
+   *
+   * @return whether the instance is registered as UP on its checks' word
    */
   boolean isHealthy();
 
-  /** The result of the latest check, or {@code null} before the first one finished. */
+  /**
+   * The result of the latest check, or {@code null} before the first one finished.
+   *
+   * @return the latest result, or {@code null} before the first check finished
+   */
   HealthCheck.@Nullable Result lastResult();
 
   /**
    * Adds a listener told of every change of verdict (and of every check, if it wants), so
    * that nobody needs to poll {@link #isHealthy()}.
    *
+   * @param listener the listener to add
    * @return a handle whose {@code close()} removes the listener
    */
   Subscription addListener(HealthListener listener);

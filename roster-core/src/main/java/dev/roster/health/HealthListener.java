@@ -17,10 +17,17 @@ public interface HealthListener {
    * is deregistered after the drain grace unless it recovers first). Not called for {@code
    * drain()} or {@code close()}, which stop the checks.
    *
+   * @param registration the registration whose verdict changed
+   * @param healthy the new verdict: true if the instance is now up
    * @param result the check that decided it
    */
   void onHealthChanged(HealthCheckedRegistration registration, boolean healthy, HealthCheck.Result result);
 
-  /** One check finished, whether or not it changed the verdict. */
+  /**
+   * One check finished, whether or not it changed the verdict.
+   *
+   * @param registration the registration that was checked
+   * @param result the check's result
+   */
   default void onCheck(HealthCheckedRegistration registration, HealthCheck.Result result) {}
 }

@@ -30,27 +30,47 @@ public final class HealthPolicy {
     this.drainGrace = b.drainGrace;
   }
 
-  /** Starts a policy with the defaults: every 5 s, 2 s timeout, rise 2, fall 3, 1 s drain grace. */
+  /**
+   * Starts a policy with the defaults: every 5 s, 2 s timeout, rise 2, fall 3, 1 s drain grace.
+   *
+   * @return a builder with the default settings
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The pause between the end of one check and the start of the next; default 5 s. */
+  /**
+   * The pause between the end of one check and the start of the next; default 5 s.
+   *
+   * @return the pause between checks
+   */
   public Duration interval() {
     return interval;
   }
 
-  /** How long one check may take before it counts as failed; default 2 s. */
+  /**
+   * How long one check may take before it counts as failed; default 2 s.
+   *
+   * @return the longest one check may take
+   */
   public Duration timeout() {
     return timeout;
   }
 
-  /** How many passing checks in a row bring the instance up; default 2. */
+  /**
+   * How many passing checks in a row bring the instance up; default 2.
+   *
+   * @return the number of passing checks in a row that bring the instance up
+   */
   public int rise() {
     return rise;
   }
 
-  /** How many failing checks in a row take the instance down; default 3. */
+  /**
+   * How many failing checks in a row take the instance down; default 3.
+   *
+   * @return the number of failing checks in a row that take the instance down
+   */
   public int fall() {
     return fall;
   }
@@ -58,12 +78,18 @@ public final class HealthPolicy {
   /**
    * How long an instance taken down by its checks stays registered as DRAINING before it is
    * deregistered, so watchers see it stop taking traffic before it disappears; default 1 s.
+   *
+   * @return how long a failing instance stays registered as DRAINING
    */
   public Duration drainGrace() {
     return drainGrace;
   }
 
-  /** A builder holding this policy's settings, for copy-and-modify. */
+  /**
+   * A builder holding this policy's settings, for copy-and-modify.
+   *
+   * @return a new builder holding this policy's settings
+   */
   public Builder toBuilder() {
     return new Builder().interval(interval).timeout(timeout).rise(rise).fall(fall).drainGrace(drainGrace);
   }
@@ -86,25 +112,45 @@ public final class HealthPolicy {
 
     private Builder() {}
 
-    /** The pause between the end of one check and the start of the next; positive, at most a day. */
+    /**
+     * The pause between the end of one check and the start of the next; positive, at most a day.
+     *
+     * @param interval the pause between checks
+     * @return this builder
+     */
     public Builder interval(Duration interval) {
       this.interval = positive("interval", interval);
       return this;
     }
 
-    /** How long one check may take; positive, at most a day. */
+    /**
+     * How long one check may take; positive, at most a day.
+     *
+     * @param timeout the longest one check may take
+     * @return this builder
+     */
     public Builder timeout(Duration timeout) {
       this.timeout = positive("timeout", timeout);
       return this;
     }
 
-    /** How many passing checks in a row bring the instance up; at least 1. */
+    /**
+     * How many passing checks in a row bring the instance up; at least 1.
+     *
+     * @param rise the number of passing checks in a row that bring the instance up
+     * @return this builder
+     */
     public Builder rise(int rise) {
       this.rise = atLeastOne("rise", rise);
       return this;
     }
 
-    /** How many failing checks in a row take the instance down; at least 1. */
+    /**
+     * How many failing checks in a row take the instance down; at least 1.
+     *
+     * @param fall the number of failing checks in a row that take the instance down
+     * @return this builder
+     */
     public Builder fall(int fall) {
       this.fall = atLeastOne("fall", fall);
       return this;
@@ -113,6 +159,9 @@ public final class HealthPolicy {
     /**
      * How long an instance taken down stays registered as DRAINING before it is removed;
      * zero to at most a day. With zero, watchers may see only the removal.
+     *
+     * @param grace how long a failing instance stays registered as DRAINING
+     * @return this builder
      */
     public Builder drainGrace(Duration grace) {
       Objects.requireNonNull(grace, "drain grace");
@@ -123,7 +172,11 @@ public final class HealthPolicy {
       return this;
     }
 
-    /** Builds the policy. */
+    /**
+     * Builds the policy.
+     *
+     * @return a new policy with the settings made so far and the defaults for the rest
+     */
     public HealthPolicy build() {
       return new HealthPolicy(this);
     }

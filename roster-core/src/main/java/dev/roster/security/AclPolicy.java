@@ -51,12 +51,20 @@ public final class AclPolicy {
     this.admins = List.copyOf(admins);
   }
 
-  /** Everyone may do everything: today's behaviour, and Curator's. */
+  /**
+   * Everyone may do everything: today's behaviour, and Curator's.
+   *
+   * @return the open policy
+   */
   public static AclPolicy open() {
     return new AclPolicy("open", true, false, List.of(), List.of());
   }
 
-  /** The creating identity has all permissions, everyone else reads. */
+  /**
+   * The creating identity has all permissions, everyone else reads.
+   *
+   * @return the service-owned policy
+   */
   public static AclPolicy serviceOwned() {
     return new AclPolicy("serviceOwned", true, true, List.of(), List.of());
   }
@@ -67,6 +75,7 @@ public final class AclPolicy {
    *
    * @param readerIds ACL ids ({@code scheme:id}) that may read; may be empty, so that only the
    *     owning identity (and ZooKeeper's super user) reads
+   * @return the locked policy
    * @throws IllegalArgumentException naming an id that is not {@code scheme:id}
    */
   public static AclPolicy locked(String... readerIds) {
@@ -78,6 +87,8 @@ public final class AclPolicy {
    * Operator identities that get all permissions on every node this Roster creates, and that
    * may hold write permissions on a service node without it being taken for a squatter's.
    *
+   * @param adminIds ACL ids ({@code scheme:id}) of the operators; added to those already named
+   * @return a new policy with these admins added
    * @throws IllegalArgumentException naming an id that is not {@code scheme:id}
    * @throws IllegalStateException on {@link #open()}, where everyone already has everything
    */
@@ -91,27 +102,48 @@ public final class AclPolicy {
     return new AclPolicy(name, worldReadable, true, readers, new ArrayList<>(new LinkedHashSet<>(all)));
   }
 
-  /** {@code open}, {@code serviceOwned} or {@code locked}. */
+  /**
+   * {@code open}, {@code serviceOwned} or {@code locked}.
+   *
+   * @return the policy's name
+   */
   public String name() {
     return name;
   }
 
-  /** True unless {@code locked}: everyone may list and read instances. */
+  /**
+   * True unless {@code locked}: everyone may list and read instances.
+   *
+   * @return whether everyone may list and read instances
+   */
   public boolean worldReadable() {
     return worldReadable;
   }
 
-  /** True for {@code serviceOwned} and {@code locked}: nodes belong to their creator, which needs an identity. */
+  /**
+   * True for {@code serviceOwned} and {@code locked}: nodes belong to their creator, which needs an
+   * identity.
+   *
+   * @return whether nodes belong to their creator
+   */
   public boolean owned() {
     return owned;
   }
 
-  /** The reader ids of a {@code locked} policy; empty otherwise. */
+  /**
+   * The reader ids of a {@code locked} policy; empty otherwise.
+   *
+   * @return the reader ids, unmodifiable
+   */
   public List<String> readers() {
     return readers;
   }
 
-  /** The admin ids; empty unless {@link #withAdmins} named some. */
+  /**
+   * The admin ids; empty unless {@link #withAdmins} named some.
+   *
+   * @return the admin ids, unmodifiable
+   */
   public List<String> admins() {
     return admins;
   }

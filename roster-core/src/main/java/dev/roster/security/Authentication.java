@@ -56,6 +56,7 @@ public final class Authentication {
    * @param user the user name: 1–255 characters, no ':' (the scheme's separator), no spaces
    *     or control characters
    * @param password not empty; copied, so the caller may wipe its array afterwards
+   * @return the digest identity
    * @throws IllegalArgumentException naming the field that is wrong
    */
   public static Authentication digest(String user, char[] password) {
@@ -81,12 +82,19 @@ public final class Authentication {
   /**
    * SASL through the JVM's JAAS configuration ({@code java.security.auth.login.config}), login
    * context {@code Client}, as ZooKeeper's own client uses it.
+   *
+   * @return the SASL identity of login context {@code Client}
    */
   public static Authentication sasl() {
     return sasl("Client");
   }
 
-  /** SASL through the named JAAS login context. */
+  /**
+   * SASL through the named JAAS login context.
+   *
+   * @param loginContext the JAAS login context's name; not blank
+   * @return the SASL identity
+   */
   public static Authentication sasl(String loginContext) {
     Objects.requireNonNull(loginContext, "sasl login context");
     if (loginContext.isBlank()) {
@@ -98,22 +106,38 @@ public final class Authentication {
   /**
    * The ACL id a digest identity has on the server, {@code digest:user:base64(sha1(user:password))}:
    * what an operator names as a service's owner or a reader (see {@link AclPolicy#locked}).
+   *
+   * @param user the user name, as for {@link #digest}
+   * @param password the password, as for {@link #digest}; copied
+   * @return the ACL id, such as {@code digest:orders:<base64 sha1>}
    */
   public static String digestAclId(String user, char[] password) {
     return digest(user, password).aclId();
   }
 
-  /** {@code digest} or {@code sasl}. */
+  /**
+   * {@code digest} or {@code sasl}.
+   *
+   * @return the authentication scheme
+   */
   public String scheme() {
     return scheme;
   }
 
-  /** The digest user name; null for SASL, whose name the server learns from the login. */
+  /**
+   * The digest user name; null for SASL, whose name the server learns from the login.
+   *
+   * @return the user name, or null for SASL
+   */
   public @Nullable String user() {
     return user;
   }
 
-  /** The JAAS login context of a SASL identity; null for digest. */
+  /**
+   * The JAAS login context of a SASL identity; null for digest.
+   *
+   * @return the login context, or null for digest
+   */
   public @Nullable String loginContext() {
     return loginContext;
   }
@@ -121,6 +145,8 @@ public final class Authentication {
   /**
    * This identity as an ACL id, {@code digest:user:hash}; null for SASL, whose id the server
    * derives from the login (Roster asks the server once per session).
+   *
+   * @return the ACL id, or null for SASL
    */
   public @Nullable String aclId() {
     return aclId;

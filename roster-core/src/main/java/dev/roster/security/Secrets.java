@@ -25,6 +25,8 @@ public final class Secrets {
    * The content of a file, UTF-8, without one trailing newline ({@code \n} or {@code \r\n}),
    * which editors and {@code echo} add.
    *
+   * @param file the file holding the secret
+   * @return the secret; the caller may wipe the array once it is used
    * @throws IllegalArgumentException if the file cannot be read, is empty, larger than 64 KiB
    *     or not UTF-8
    */
@@ -67,6 +69,8 @@ public final class Secrets {
   /**
    * The value of an environment variable.
    *
+   * @param variable the environment variable's name
+   * @return the secret; the caller may wipe the array once it is used
    * @throws IllegalArgumentException if it is not set or empty
    */
   public static char[] fromEnvironment(String variable) {

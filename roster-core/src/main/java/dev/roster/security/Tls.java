@@ -57,27 +57,47 @@ public final class Tls {
     this.hostnameVerification = b.hostnameVerification;
   }
 
-  /** Starts a TLS configuration; a trust store is required. */
+  /**
+   * Starts a TLS configuration; a trust store is required.
+   *
+   * @return a builder with hostname verification on and no stores
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** The trust store: the CAs whose server certificates this Roster accepts. */
+  /**
+   * The trust store: the CAs whose server certificates this Roster accepts.
+   *
+   * @return the trust store's path
+   */
   public Path trustStore() {
     return trustStore;
   }
 
-  /** {@code PKCS12} or {@code JKS}. */
+  /**
+   * {@code PKCS12} or {@code JKS}.
+   *
+   * @return the trust store's type, as found in its content
+   */
   public String trustStoreType() {
     return trustStoreType;
   }
 
-  /** The key store holding this Roster's client certificate, or null without one. */
+  /**
+   * The key store holding this Roster's client certificate, or null without one.
+   *
+   * @return the key store's path, or null without one
+   */
   public @Nullable Path keyStore() {
     return keyStore;
   }
 
-  /** {@code PKCS12} or {@code JKS}; null without a key store. */
+  /**
+   * {@code PKCS12} or {@code JKS}; null without a key store.
+   *
+   * @return the key store's type, or null without a key store
+   */
   public @Nullable String keyStoreType() {
     return keyStoreType;
   }
@@ -85,17 +105,28 @@ public final class Tls {
   /**
    * The client certificate's subject (RFC 2253), which ZooKeeper's x509 provider takes as the
    * identity; null without a key store.
+   *
+   * @return the client certificate's subject, or null without a key store
    */
   public @Nullable String clientSubject() {
     return clientSubject;
   }
 
-  /** The client certificate's identity as an ACL id, {@code x509:<subject>}; null without a key store. */
+  /**
+   * The client certificate's identity as an ACL id, {@code x509:<subject>}; null without a key
+   * store.
+   *
+   * @return the ACL id, or null without a key store
+   */
   public @Nullable String x509AclId() {
     return clientSubject == null ? null : "x509:" + clientSubject;
   }
 
-  /** Whether the server's certificate must name the host connected to; default true. */
+  /**
+   * Whether the server's certificate must name the host connected to; default true.
+   *
+   * @return whether the server's host name is verified
+   */
   public boolean hostnameVerification() {
     return hostnameVerification;
   }
@@ -116,7 +147,13 @@ public final class Tls {
 
     private Builder() {}
 
-    /** The CAs to trust, PKCS12 or JKS; the password is copied. Required. */
+    /**
+     * The CAs to trust, PKCS12 or JKS; the password is copied. Required.
+     *
+     * @param path the trust store file
+     * @param password the trust store's password; empty for none
+     * @return this builder
+     */
     public Builder trustStore(Path path, char[] password) {
       this.trustStore = Objects.requireNonNull(path, "trust store");
       this.trustPassword = Objects.requireNonNull(password, "trust store password").clone();
@@ -126,6 +163,10 @@ public final class Tls {
     /**
      * This Roster's client certificate and key, PKCS12 or JKS, for servers that require one
      * and for x509 authentication; the password is copied (it opens the store and its key).
+     *
+     * @param path the key store file
+     * @param password the password of the key store and its key
+     * @return this builder
      */
     public Builder keyStore(Path path, char[] password) {
       this.keyStore = Objects.requireNonNull(path, "key store");
@@ -136,6 +177,9 @@ public final class Tls {
     /**
      * Whether the server's certificate must name the host (or IP address) connected to;
      * default true. Turn it off only where names cannot match, such as behind a proxy.
+     *
+     * @param verify true to check the server's certificate against the host name
+     * @return this builder
      */
     public Builder hostnameVerification(boolean verify) {
       this.hostnameVerification = verify;
@@ -145,6 +189,7 @@ public final class Tls {
     /**
      * Opens the stores and returns the configuration.
      *
+     * @return the configuration, with both stores checked
      * @throws IllegalArgumentException if no trust store was set, or a store cannot be read,
      *     its password is wrong, it is neither PKCS12 nor JKS, it holds no certificate (trust
      *     store) or no private key (key store); the message names the store

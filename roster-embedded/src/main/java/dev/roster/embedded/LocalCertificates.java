@@ -79,6 +79,8 @@ public final class LocalCertificates {
    * system allows), so that clients read it from there. Made once and reused, so clients keep
    * trusting a server that restarts on the same directory.
    *
+   * @param dir the directory for the stores and the password file; created if missing
+   * @return the stores in {@code dir}, reused when they are still valid tomorrow
    * @throws UncheckedIOException if a store or the password file cannot be written or read
    * @throws IllegalStateException if {@code keytool} fails
    */
@@ -114,7 +116,12 @@ public final class LocalCertificates {
     }
   }
 
-  /** The file holding the stores' password, for {@link #forLocalServer} stores; null for test stores. */
+  /**
+   * The file holding the stores' password, for {@link #forLocalServer} stores; null for test
+   * stores.
+   *
+   * @return the password file's path, or null for stores from {@link #generate}
+   */
   public @Nullable Path passwordFile() {
     return full ? null : dir.resolve(PASSWORD_FILE);
   }
@@ -122,6 +129,8 @@ public final class LocalCertificates {
   /**
    * Generates every store into {@code dir}, which must exist.
    *
+   * @param dir the existing directory to write the stores into
+   * @return the generated stores
    * @throws UncheckedIOException if a store cannot be written
    * @throws IllegalStateException if {@code keytool} fails (its output is in the message), or
    *     the thread is interrupted (its flag is set again)
@@ -135,22 +144,38 @@ public final class LocalCertificates {
     return certs;
   }
 
-  /** The password of every store and of every key in them. A copy. */
+  /**
+   * The password of every store and of every key in them. A copy.
+   *
+   * @return a copy of the password, which the caller may wipe
+   */
   public char[] password() {
     return password.clone();
   }
 
-  /** The test CA's certificate alone, as a trust store (PKCS12). */
+  /**
+   * The test CA's certificate alone, as a trust store (PKCS12).
+   *
+   * @return the PKCS12 trust store's path
+   */
   public Path caTrustStore() {
     return dir.resolve("ca-trust.p12");
   }
 
-  /** The same trust store as {@link #caTrustStore()}, in JKS. */
+  /**
+   * The same trust store as {@link #caTrustStore()}, in JKS.
+   *
+   * @return the JKS trust store's path; only {@link #generate} makes it
+   */
   public Path caTrustStoreJks() {
     return dir.resolve("ca-trust.jks");
   }
 
-  /** A trust store holding only an unrelated CA, which signed none of the server certificates. */
+  /**
+   * A trust store holding only an unrelated CA, which signed none of the server certificates.
+   *
+   * @return the unrelated CA's trust store path; only {@link #generate} makes it
+   */
   public Path otherCaTrustStore() {
     return dir.resolve("other-ca-trust.p12");
   }
@@ -158,32 +183,55 @@ public final class LocalCertificates {
   /**
    * The server's key and certificate (with the CA's in its chain), for 127.0.0.1 and localhost:
    * {@code subjectAltName=ip:127.0.0.1,dns:localhost}.
+   *
+   * @return the server key store's path
    */
   public Path serverKeyStore() {
     return dir.resolve("server.p12");
   }
 
-  /** A server key store like {@link #serverKeyStore()} whose certificate expired yesterday. */
+  /**
+   * A server key store like {@link #serverKeyStore()} whose certificate expired yesterday.
+   *
+   * @return the expired server key store's path; only {@link #generate} makes it
+   */
   public Path expiredServerKeyStore() {
     return dir.resolve("server-expired.p12");
   }
 
-  /** A server key store signed by the CA for {@link #WRONG_HOST} only, not 127.0.0.1 or localhost. */
+  /**
+   * A server key store signed by the CA for {@link #WRONG_HOST} only, not 127.0.0.1 or localhost.
+   *
+   * @return the wrong-host server key store's path; only {@link #generate} makes it
+   */
   public Path wrongHostServerKeyStore() {
     return dir.resolve("server-wrong-host.p12");
   }
 
-  /** A client key and certificate signed by the CA, subject {@link #CLIENT_SUBJECT}. */
+  /**
+   * A client key and certificate signed by the CA, subject {@link #CLIENT_SUBJECT}.
+   *
+   * @return the client key store's path
+   */
   public Path clientKeyStore() {
     return dir.resolve("client.p12");
   }
 
-  /** The same client key store as {@link #clientKeyStore()}, in JKS. */
+  /**
+   * The same client key store as {@link #clientKeyStore()}, in JKS.
+   *
+   * @return the JKS client key store's path; only {@link #generate} makes it
+   */
   public Path clientKeyStoreJks() {
     return dir.resolve("client.jks");
   }
 
-  /** A client key store whose certificate the unrelated CA signed, so the test CA does not vouch for it. */
+  /**
+   * A client key store whose certificate the unrelated CA signed, so the test CA does not vouch for
+   * it.
+   *
+   * @return the unrelated CA's client key store path; only {@link #generate} makes it
+   */
   public Path otherCaClientKeyStore() {
     return dir.resolve("client-other-ca.p12");
   }

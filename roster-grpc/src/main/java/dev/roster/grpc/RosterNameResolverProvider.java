@@ -139,13 +139,20 @@ public final class RosterNameResolverProvider extends NameResolverProvider {
    * A provider that resolves {@code roster:///service} targets through {@code roster}, which
    * the caller created and closes; targets with an authority get a Roster of their own.
    * Target base paths must match the Roster's.
+   *
+   * @param roster the Roster to resolve through; it stays the caller's to close
+   * @return a new provider sharing {@code roster}
    */
   public static RosterNameResolverProvider forRoster(Roster roster) {
     Objects.requireNonNull(roster, "roster");
     return new RosterNameResolverProvider(roster.connectString(), roster.basePath(), null, roster);
   }
 
-  /** Starts configuring a provider in code rather than with system properties. */
+  /**
+   * Starts configuring a provider in code rather than with system properties.
+   *
+   * @return a builder with the defaults: {@code 127.0.0.1:2181}, {@code /services}, 10 s
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -310,14 +317,24 @@ public final class RosterNameResolverProvider extends NameResolverProvider {
 
     private Builder() {}
 
-    /** The ZooKeeper ensemble for targets without an authority; default {@code 127.0.0.1:2181}. */
+    /**
+     * The ZooKeeper ensemble for targets without an authority; default {@code 127.0.0.1:2181}.
+     *
+     * @param connectString the servers, comma-separated, without spaces
+     * @return this builder
+     */
     public Builder connectString(String connectString) {
       Roster.builder().connectString(connectString); // the same rules as Roster's
       this.connectString = connectString;
       return this;
     }
 
-    /** The base path for targets that name none; default {@code /services}. */
+    /**
+     * The base path for targets that name none; default {@code /services}.
+     *
+     * @param basePath the ZooKeeper path under which each service has its node
+     * @return this builder
+     */
     public Builder basePath(String basePath) {
       this.basePath = Validation.basePath(basePath);
       return this;
@@ -326,6 +343,9 @@ public final class RosterNameResolverProvider extends NameResolverProvider {
     /**
      * How long a resolver waits for a first connection before reporting ZooKeeper
      * unreachable to its channel (which then retries); default 10 s.
+     *
+     * @param timeout how long to wait for a first connection
+     * @return this builder
      */
     public Builder connectionTimeout(Duration timeout) {
       Roster.builder().connectionTimeout(timeout); // the same rules as Roster's
@@ -333,7 +353,12 @@ public final class RosterNameResolverProvider extends NameResolverProvider {
       return this;
     }
 
-    /** The provider; register it with {@code NameResolverRegistry.getDefaultRegistry().register(...)}. */
+    /**
+     * The provider; register it with {@code
+     * NameResolverRegistry.getDefaultRegistry().register(...)}.
+     *
+     * @return a new provider with the settings made so far
+     */
     public RosterNameResolverProvider build() {
       return new RosterNameResolverProvider(connectString, basePath, connectionTimeout, null);
     }

@@ -43,6 +43,8 @@ public final class DnsServer implements AutoCloseable {
     /**
      * The service's state, opened if need be and marked as used, as an HTTP read does.
      *
+     * @param service the service name, as asked for in the query
+     * @return the service's state
      * @throws IllegalArgumentException for a name Roster cannot watch
      * @throws IllegalStateException when the agent watches all the services it may, each in use
      */
@@ -51,10 +53,18 @@ public final class DnsServer implements AutoCloseable {
 
   /** One watched service. */
   public interface Entry {
-    /** The records of the view's latest list, or null before its first complete read. */
+    /**
+     * The records of the view's latest list, or null before its first complete read.
+     *
+     * @return the records, or null before the first complete read
+     */
     @Nullable ServiceRecords dnsRecords();
 
-    /** Completes once {@link #dnsRecords()} is not null. */
+    /**
+     * Completes once {@link #dnsRecords()} is not null.
+     *
+     * @return a future completed once the records exist
+     */
     CompletableFuture<?> whenReady();
   }
 
@@ -89,6 +99,13 @@ public final class DnsServer implements AutoCloseable {
    * A server for {@code domain} (checked with {@link #domain}), answering with this TTL, limiting
    * each source to {@code rate} queries a second (0: no limit), loopback too if {@code
    * limitLoopback}, counting in {@code registry}. Nothing is bound until {@link #start}.
+   *
+   * @param domain the domain to answer for, such as {@code roster}
+   * @param ttl the TTL of every record
+   * @param rate the most queries a second per source, or 0 for no limit
+   * @param limitLoopback whether loopback sources are limited too
+   * @param registry where the DNS meters are registered
+   * @return the server, not yet bound
    */
   public static DnsServer create(String domain, Duration ttl, int rate, boolean limitLoopback,
       MeterRegistry registry) {
@@ -103,6 +120,8 @@ public final class DnsServer implements AutoCloseable {
   /**
    * The domain in its usual form: lower case, no final dot.
    *
+   * @param domain the domain, with or without a final dot, in any case
+   * @return the domain, lower case, without a final dot
    * @throws IllegalArgumentException naming the field {@code dns domain} unless it is a domain
    *     name of letters, digits and hyphens, such as {@code roster} or {@code roster.example.com}
    */
@@ -119,6 +138,8 @@ public final class DnsServer implements AutoCloseable {
   /**
    * The TTL, whole seconds (a fraction is dropped).
    *
+   * @param ttl the TTL asked for
+   * @return the TTL in whole seconds
    * @throws IllegalArgumentException naming {@code dns ttl} unless 0 to 24 hours
    */
   public static Duration ttl(Duration ttl) {
@@ -131,6 +152,8 @@ public final class DnsServer implements AutoCloseable {
   /**
    * The per-source rate limit.
    *
+   * @param queriesPerSecond the most queries a second per source, or 0 for no limit
+   * @return {@code queriesPerSecond}, checked
    * @throws IllegalArgumentException naming {@code dns rate limit} unless 0 (none) to {@link #MAX_RATE}
    */
   public static int rate(int queriesPerSecond) {
@@ -141,7 +164,13 @@ public final class DnsServer implements AutoCloseable {
     return queriesPerSecond;
   }
 
-  /** The records of {@code service} for this list of its instances, built from each view change. */
+  /**
+   * The records of {@code service} for this list of its instances, built from each view change.
+   *
+   * @param service the service name
+   * @param instances the service's instances, from its view
+   * @return the records to answer with
+   */
   public ServiceRecords records(String service, List<ServiceInstance> instances) {
     return ServiceRecords.build(handler.serviceDomain(), ttl, service, instances, meters);
   }
@@ -149,6 +178,8 @@ public final class DnsServer implements AutoCloseable {
   /**
    * Runs a rebuild of one service's records on the server's own thread (one queued per service
    * at most: the caller coalesces). Dropped once the server is closed.
+   *
+   * @param task the rebuild to run
    */
   public void rebuild(Runnable task) {
     try {
@@ -168,6 +199,8 @@ public final class DnsServer implements AutoCloseable {
    * Binds UDP and TCP at {@code address} (port 0: a free port, the same for both) and answers from
    * {@code catalog}.
    *
+   * @param address the address to bind; port 0 picks a free one
+   * @param catalog the watched services to answer from
    * @throws IllegalStateException if either cannot be bound
    */
   public synchronized void start(InetSocketAddress address, Catalog catalog) {
@@ -201,13 +234,21 @@ public final class DnsServer implements AutoCloseable {
         last);
   }
 
-  /** Where it listens, the port picked if it was 0; null before {@link #start}. */
+  /**
+   * Where it listens, the port picked if it was 0; null before {@link #start}.
+   *
+   * @return the bound address, or null before {@link #start}
+   */
   public synchronized @Nullable InetSocketAddress address() {
     UdpServer u = udp;
     return u == null ? null : u.address();
   }
 
-  /** The domain it serves, absolute ({@code roster.}). */
+  /**
+   * The domain it serves, absolute ({@code roster.}).
+   *
+   * @return the absolute domain name
+   */
   public String domainName() {
     return domain.toString();
   }

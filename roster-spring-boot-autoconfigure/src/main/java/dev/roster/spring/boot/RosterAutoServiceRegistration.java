@@ -59,6 +59,11 @@ public final class RosterAutoServiceRegistration
   private boolean running;
 
   /**
+   * Registers the instance {@code instanceForPort} builds, through {@code registry}, once the
+   * application has a port.
+   *
+   * @param context the application context, whose web server decides the port
+   * @param registry the registry to register with
    * @param instanceForPort the instance to register, given the port it listens on
    * @param portOverride a port to register instead of the web server's, or null
    * @param drainGrace how long to stay registered as DRAINING on shutdown
@@ -160,7 +165,11 @@ public final class RosterAutoServiceRegistration
     return PHASE;
   }
 
-  /** The registration made at start, or null before it and after stop. */
+  /**
+   * The registration made at start, or null before it and after stop.
+   *
+   * @return the registration, or null when not started
+   */
   public @Nullable RosterRegistration registration() {
     synchronized (lock) {
       return registration;

@@ -15,7 +15,12 @@ public final class RosterDiscoveryClient implements DiscoveryClient {
   private final RosterServiceViews views;
   private final int order;
 
-  /** A client over {@code views}, at {@code order} among a composite's clients. */
+  /**
+   * A client over {@code views}, at {@code order} among a composite's clients.
+   *
+   * @param views the shared views to answer from
+   * @param order the client's order among a composite's clients
+   */
   public RosterDiscoveryClient(RosterServiceViews views, int order) {
     this.views = views;
     this.order = order;

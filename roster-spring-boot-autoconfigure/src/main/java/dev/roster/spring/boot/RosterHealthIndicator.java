@@ -16,7 +16,12 @@ public final class RosterHealthIndicator extends AbstractHealthIndicator {
   private final RosterServiceViews views;
   private final @Nullable RosterServiceRegistry registry;
 
-  /** Reports on {@code views}' Roster and views, and on {@code registry}'s registrations if any. */
+  /**
+   * Reports on {@code views}' Roster and views, and on {@code registry}'s registrations if any.
+   *
+   * @param views the shared views, and through them the Roster
+   * @param registry the registry whose registrations to count, or null without registration
+   */
   public RosterHealthIndicator(RosterServiceViews views, @Nullable RosterServiceRegistry registry) {
     super("Roster health check failed");
     this.views = views;

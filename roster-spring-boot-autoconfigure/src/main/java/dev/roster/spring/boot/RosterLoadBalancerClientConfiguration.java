@@ -16,7 +16,13 @@ import org.springframework.core.env.Environment;
 @Configuration(proxyBeanMethods = false)
 public class RosterLoadBalancerClientConfiguration {
 
-  /** Registered before LoadBalancer's own, so its discovery-client supplier backs off. */
+  /**
+   * Registered before LoadBalancer's own, so its discovery-client supplier backs off.
+   *
+   * @param views the shared views
+   * @param environment the child context's environment, which names the service and the zone
+   * @return the supplier of the service's candidates
+   */
   @Bean
   @ConditionalOnBean(RosterServiceViews.class)
   public ServiceInstanceListSupplier rosterServiceInstanceListSupplier(RosterServiceViews views, Environment environment) {

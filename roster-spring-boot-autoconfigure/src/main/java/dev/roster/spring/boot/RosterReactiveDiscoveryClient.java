@@ -16,7 +16,12 @@ public final class RosterReactiveDiscoveryClient implements ReactiveDiscoveryCli
   private final RosterServiceViews views;
   private final int order;
 
-  /** A client over {@code views}, at {@code order} among a composite's clients. */
+  /**
+   * A client over {@code views}, at {@code order} among a composite's clients.
+   *
+   * @param views the shared views to answer from
+   * @param order the client's order among a composite's clients
+   */
   public RosterReactiveDiscoveryClient(RosterServiceViews views, int order) {
     this.views = views;
     this.order = order;

@@ -13,13 +13,21 @@ public final class RosterRegistration implements org.springframework.cloud.clien
   private final ServiceInstance instance;
   private final RosterServiceInstance view;
 
-  /** A registration of {@code instance}, checked by the library's validation. */
+  /**
+   * A registration of {@code instance}, checked by the library's validation.
+   *
+   * @param instance the instance to register
+   */
   public RosterRegistration(ServiceInstance instance) {
     this.instance = instance.validate();
     this.view = new RosterServiceInstance(instance);
   }
 
-  /** The instance to write. */
+  /**
+   * The instance to write.
+   *
+   * @return the Roster instance this registration writes
+   */
   public ServiceInstance instance() {
     return instance;
   }

@@ -21,7 +21,11 @@ public final class RosterServiceInstance implements org.springframework.cloud.cl
   private final Map<String, String> metadata;
   private final URI uri;
 
-  /** Wraps one instance of a Roster view. */
+  /**
+   * Wraps one instance of a Roster view.
+   *
+   * @param instance the Roster instance to wrap
+   */
   public RosterServiceInstance(ServiceInstance instance) {
     this.instance = instance;
     Map<String, String> all = new LinkedHashMap<>(instance.metadata());
@@ -36,7 +40,11 @@ public final class RosterServiceInstance implements org.springframework.cloud.cl
     this.uri = URI.create((isSecure() ? "https" : "http") + "://" + host + ":" + getPort());
   }
 
-  /** The Roster instance behind this one: zone, weight and status as values. */
+  /**
+   * The Roster instance behind this one: zone, weight and status as values.
+   *
+   * @return the wrapped Roster instance
+   */
   public ServiceInstance instance() {
     return instance;
   }

@@ -32,6 +32,8 @@ public final class RosterServiceInstanceListSupplier implements ServiceInstanceL
   /**
    * Starts listening to {@code serviceId}'s view.
    *
+   * @param views the shared views
+   * @param serviceId the service whose candidates to supply
    * @param zone the caller's zone, or null for no preference
    */
   public RosterServiceInstanceListSupplier(RosterServiceViews views, String serviceId, @Nullable String zone) {

@@ -21,7 +21,11 @@ public final class RosterServiceRegistry implements ServiceRegistry<RosterRegist
   private final Roster roster;
   private final Map<String, Registration> held = new ConcurrentHashMap<>();
 
-  /** A registry writing through {@code roster}. */
+  /**
+   * A registry writing through {@code roster}.
+   *
+   * @param roster the Roster to register through; this registry does not close it
+   */
   public RosterServiceRegistry(Roster roster) {
     this.roster = roster;
   }
@@ -48,6 +52,9 @@ public final class RosterServiceRegistry implements ServiceRegistry<RosterRegist
   /**
    * Leaves gracefully: marks the instance DRAINING, waits {@code grace} for callers to see it
    * and requests in flight to finish, then deregisters. Blocks for about the grace.
+   *
+   * @param registration the registration to end
+   * @param grace how long the instance stays registered as DRAINING
    */
   public void deregister(RosterRegistration registration, Duration grace) {
     Registration open = held.remove(key(registration));
@@ -56,7 +63,11 @@ public final class RosterServiceRegistry implements ServiceRegistry<RosterRegist
     }
   }
 
-  /** Replaces the registered attributes of a held registration, in place. */
+  /**
+   * Replaces the registered attributes of a held registration, in place.
+   *
+   * @param registration the new attributes, with the same service and id as a held registration
+   */
   public void update(RosterRegistration registration) {
     Registration open = held.get(key(registration));
     if (open == null) {
@@ -93,12 +104,20 @@ public final class RosterServiceRegistry implements ServiceRegistry<RosterRegist
     return open == null ? null : (T) open.instance().status().name();
   }
 
-  /** How many registrations this registry holds. */
+  /**
+   * How many registrations this registry holds.
+   *
+   * @return the number of registrations held
+   */
   public int registrations() {
     return held.size();
   }
 
-  /** How many held registrations are confirmed on the current ZooKeeper session. */
+  /**
+   * How many held registrations are confirmed on the current ZooKeeper session.
+   *
+   * @return the number of held registrations whose node is known to exist
+   */
   public int registered() {
     int n = 0;
     for (Registration open : held.values()) {

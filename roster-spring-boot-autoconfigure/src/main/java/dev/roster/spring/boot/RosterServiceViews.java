@@ -42,6 +42,9 @@ public final class RosterServiceViews implements AutoCloseable {
   private volatile boolean closed;
 
   /**
+   * Views on {@code roster}'s services, opened as they are first asked for.
+   *
+   * @param roster the Roster to open views on; closing this object does not close it
    * @param readyTimeout how long the first use of a service waits for its view's first read
    * @param servicesTtl how long a list of service names is reused
    * @param onlyUp whether answers leave out instances that are not UP
@@ -53,12 +56,20 @@ public final class RosterServiceViews implements AutoCloseable {
     this.onlyUp = onlyUp;
   }
 
-  /** The Roster the views come from. */
+  /**
+   * The Roster the views come from.
+   *
+   * @return the Roster
+   */
   public Roster roster() {
     return roster;
   }
 
-  /** Whether answers leave out instances that are not UP. */
+  /**
+   * Whether answers leave out instances that are not UP.
+   *
+   * @return whether non-UP instances are left out
+   */
   public boolean onlyUp() {
     return onlyUp;
   }
@@ -67,6 +78,9 @@ public final class RosterServiceViews implements AutoCloseable {
    * The instances of {@code service} in Spring's type (UP ones only, unless configured
    * otherwise), an immutable list. Waits for the view's first read on first use only, up to
    * the ready timeout, and then answers with what the view has (possibly nothing yet).
+   *
+   * @param service the service name
+   * @return the instances, possibly none
    */
   public List<org.springframework.cloud.client.ServiceInstance> instances(String service) {
     Entry entry = entry(service);
@@ -79,6 +93,9 @@ public final class RosterServiceViews implements AutoCloseable {
   /**
    * Completes once {@code service}'s view has had its first read (or the ready timeout
    * passed), without blocking the caller; for reactive callers.
+   *
+   * @param service the service name
+   * @return a future of the instances, as {@link #instances} would answer once ready
    */
   public CompletableFuture<List<org.springframework.cloud.client.ServiceInstance>> instancesWhenReady(String service) {
     Entry entry = entry(service);
@@ -93,12 +110,22 @@ public final class RosterServiceViews implements AutoCloseable {
         });
   }
 
-  /** The shared view of {@code service}, opened if needed; do not close it, the context does. */
+  /**
+   * The shared view of {@code service}, opened if needed; do not close it, the context does.
+   *
+   * @param service the service name
+   * @return the shared view
+   */
   public ServiceView view(String service) {
     return entry(service).view;
   }
 
-  /** Maps a list of Roster instances to Spring's type, leaving out non-UP ones if configured. */
+  /**
+   * Maps a list of Roster instances to Spring's type, leaving out non-UP ones if configured.
+   *
+   * @param instances the Roster instances to map
+   * @return the mapped instances, immutable
+   */
   public List<org.springframework.cloud.client.ServiceInstance> map(List<dev.roster.ServiceInstance> instances) {
     List<org.springframework.cloud.client.ServiceInstance> mapped = new ArrayList<>(instances.size());
     for (dev.roster.ServiceInstance instance : instances) {
@@ -112,6 +139,8 @@ public final class RosterServiceViews implements AutoCloseable {
   /**
    * The names of the services under the base path, sorted, read from ZooKeeper at most once
    * per TTL; the last list read while ZooKeeper cannot be read.
+   *
+   * @return the service names, sorted; empty until a first read succeeded
    */
   public List<String> services() {
     ServicesCache cached = services;
@@ -135,7 +164,11 @@ public final class RosterServiceViews implements AutoCloseable {
     }
   }
 
-  /** The services whose view is stale now: not yet read, or ZooKeeper unreachable. */
+  /**
+   * The services whose view is stale now: not yet read, or ZooKeeper unreachable.
+   *
+   * @return the stale services' names, sorted
+   */
   public List<String> staleViews() {
     List<String> stale = new ArrayList<>();
     for (Entry entry : entries.values()) {
@@ -147,7 +180,11 @@ public final class RosterServiceViews implements AutoCloseable {
     return stale;
   }
 
-  /** How many services have a view open. */
+  /**
+   * How many services have a view open.
+   *
+   * @return the number of open views
+   */
   public int openViews() {
     return entries.size();
   }
