@@ -14,7 +14,6 @@ import dev.roster.security.Tls;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -146,37 +145,8 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
           + "port 0 picks a free one).")
   String http;
 
-  @Option(
-      names = "--dns",
-      paramLabel = "HOST:PORT|off",
-      defaultValue = "127.0.0.1:8600",
-      description = "Where the agent answers DNS, over UDP and TCP (default: ${DEFAULT-VALUE}; port 0 picks a "
-          + "free one; 'off' for none). DNS has no token: keep it on loopback unless the network is trusted.")
-  String dns;
-
-  @Option(
-      names = "--dns-domain",
-      paramLabel = "DOMAIN",
-      defaultValue = "roster",
-      description = "The domain the agent answers for (default: ${DEFAULT-VALUE}); other names get REFUSED.")
-  String dnsDomain;
-
-  @Option(
-      names = "--dns-ttl",
-      paramLabel = "DURATION",
-      defaultValue = "0s",
-      converter = DurationConverter.OrZero.class,
-      description = "The TTL of every DNS answer (default: ${DEFAULT-VALUE}: resolvers ask again each time, "
-          + "and a change is seen at once).")
-  Duration dnsTtl;
-
-  @Option(
-      names = "--dns-rate-limit",
-      paramLabel = "QUERIES",
-      defaultValue = "5000",
-      description = "DNS queries a second each source address may send, beyond loopback (default: "
-          + "${DEFAULT-VALUE}; 0: no limit). Over UDP the rest are dropped, over TCP refused.")
-  int dnsRateLimit;
+  /** Where and how the agent answers DNS: --dns, --dns-domain, --dns-ttl, --dns-rate-limit. */
+  @Mixin DnsOptions dns;
 
   @Option(
       names = "--token-file",
@@ -262,51 +232,13 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** {@code --http}'s value: a host (an IPv6 literal in brackets) and a port, 0 for any free one. */
-  record HostPort(String host, int port) {
-    static HostPort parse(String text) {
-      int colon = text.lastIndexOf(':');
-      String host = colon < 0 ? "" : text.substring(0, colon);
-      if (host.startsWith("[") && host.endsWith("]")) {
-        host = host.substring(1, host.length() - 1);
-      }
-      int port = -1;
-      try {
-        port = colon < 0 ? -1 : Integer.parseInt(text.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        // Reported below.
-      }
-      if (host.isEmpty() || port < 0 || port > 65535) {
-        throw new IllegalArgumentException("--http '" + text
-            + "': expected HOST:PORT such as 127.0.0.1:8700 (port 0 picks a free one)");
-      }
-      return new HostPort(host, port);
-    }
-  }
-
   /**
    * The agent's settings from the options, checked: secrets read from their files, the
    * exposure rule applied. Nothing has started yet, so a refusal is a usage error.
    */
   private Agent.Builder agentBuilder(HostPort bind) {
     Agent.Builder builder = Agent.builder().host(bind.host()).port(bind.port()).insecure(insecureHttp);
-    if (!dns.equalsIgnoreCase("off")) {
-      HostPort dnsBind;
-      try {
-        dnsBind = HostPort.parse(dns);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--dns '" + dns + "': expected HOST:PORT such as 127.0.0.1:8600 (port 0"
-            + " picks a free one), or off");
-      }
-      InetSocketAddress address = new InetSocketAddress(dnsBind.host(), dnsBind.port());
-      if (address.isUnresolved()) {
-        throw new IllegalArgumentException("--dns '" + dns + "': unknown host " + dnsBind.host());
-      }
-      builder.dns(address);
-      option("--dns-domain", () -> builder.dnsDomain(dnsDomain));
-      option("--dns-ttl", () -> builder.dnsTtl(dnsTtl));
-      option("--dns-rate-limit", () -> builder.dnsRateLimit(dnsRateLimit));
-    }
+    dns.applyTo(builder);
     if (tokenFile != null) {
       char[] token = Secrets.fromFile(tokenFile);
       try {
@@ -363,23 +295,13 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
     }
   }
 
-  /** Runs one builder setting, so that a refusal names the option it came from. */
-  private static void option(String name, Runnable setting) {
-    try {
-      setting.run();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
-    }
-  }
-
   private Agent startAgent(Agent.Builder builder, HostPort bind, String connectString) {
     Agent agent;
     try {
       agent = builder.connectString(connectString).start();
     } catch (IllegalStateException e) {
-      if (e.getMessage() != null && e.getMessage().startsWith("dns ")) {
-        throw new CommandFailure("the agent could not answer DNS on " + dns + " (is it in use?); pass --dns to"
-            + " choose another, or --dns off", e);
+      if (DnsOptions.isDnsFailure(e)) {
+        throw dns.bindFailure(e);
       }
       throw new CommandFailure("the agent could not listen on " + bind.host() + ":" + bind.port()
           + " (is it in use?); pass --http to choose another", e);
@@ -396,12 +318,7 @@ final class UpCommand extends BaseCommand implements Callable<Integer> {
   private void printAgent(PrintWriter out, Agent agent) {
     out.println("  Agent      " + agent.uri() + "   (HTTP API under /v1, /health, /metrics)");
     out.println("  Dashboard  " + agent.uri());
-    InetSocketAddress dnsAt = agent.dnsAddress();
-    if (dnsAt != null) {
-      String host = dnsAt.getAddress().getHostAddress();
-      out.println("  DNS        " + (host.contains(":") ? "[" + host + "]" : host) + ":" + dnsAt.getPort()
-          + "   (UDP and TCP; dig @" + host + " -p " + dnsAt.getPort() + " payments.service." + dnsDomain.replaceAll("\\.$", "").toLowerCase(java.util.Locale.ROOT) + " SRV)");
-    }
+    dns.printBanner(out, agent);
     out.println("  Access     " + (tokenFile == null ? "open: no token (--token-file)"
         : readTokenFile == null ? "writes need the token in " + tokenFile + "; reads are open"
         : "writes need the token in " + tokenFile + ", reads that or the one in " + readTokenFile)
