@@ -32,8 +32,16 @@ final class Http {
 
   /** An error answer; {@code field} is the library's word for the field at fault, if any. */
   static void error(Response response, Callback callback, int status, String message, @Nullable String field) {
-    if (status == 413) {
-      // The rest of the body is never read: the connection cannot carry another request.
+    error(response, callback, status, message, field, false);
+  }
+
+  /**
+   * An error answer that, if {@code closes}, also closes the connection: part of the request was
+   * never read, so the connection cannot carry another one.
+   */
+  static void error(Response response, Callback callback, int status, String message, @Nullable String field,
+      boolean closes) {
+    if (closes) {
       response.getHeaders().put(HttpHeader.CONNECTION, "close");
     }
     ObjectNode body = MAPPER.createObjectNode();

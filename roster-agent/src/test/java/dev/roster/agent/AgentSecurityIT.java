@@ -307,6 +307,27 @@ class AgentSecurityIT {
     }
   }
 
+  @Test
+  void aRefusedBodyIsReadToItsEndSoThe413ArrivesAndTheConnectionCarriesOn(EmbeddedZooKeeper server)
+      throws Exception {
+    try (Agent agent = Agent.builder().connectString(server.connectString()).port(0).start()) {
+      String tooBig = new String(body(70_000), StandardCharsets.US_ASCII);
+      String next = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      // Each refused request is followed, on the same connection, by one the agent must still answer.
+      String declared = raw(agent, "PUT /v1/services/big/instances/b1 HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Length: " + tooBig.length() + "\r\n\r\n" + tooBig + next);
+      assertThat(declared).startsWith("HTTP/1.1 413").contains("\"field\":\"body\"").contains("HTTP/1.1 200");
+      String chunked = raw(agent, "PUT /v1/services/big/instances/b1 HTTP/1.1\r\nHost: x\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(tooBig.length()) + "\r\n" + tooBig
+          + "\r\n0\r\n\r\n" + next);
+      assertThat(chunked).startsWith("HTTP/1.1 413").contains("\"field\":\"body\"").contains("HTTP/1.1 200");
+      // Too much to read only to drop: the answer comes at once, and closes the connection.
+      String huge = raw(agent, "PUT /v1/services/big/instances/b1 HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Length: " + (2 * 1024 * 1024) + "\r\n\r\n");
+      assertThat(huge).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close");
+    }
+  }
+
   /** A registration body of exactly {@code size} bytes, padded in a metadata value. */
   private static byte[] body(int size) {
     String head = "{\"address\":\"127.0.0.1\",\"port\":80,\"metadata\":{\"pad\":\"";
