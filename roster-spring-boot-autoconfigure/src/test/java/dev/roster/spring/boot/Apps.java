@@ -7,6 +7,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -23,6 +25,11 @@ import org.springframework.web.client.RestClient;
 final class Apps {
   private Apps() {}
 
+  /** Counted down when a {@code /slow} request has arrived. */
+  static volatile CountDownLatch SLOW_ENTERED = new CountDownLatch(1);
+  /** Opened by the test to let {@code /slow} requests answer. */
+  static volatile CountDownLatch SLOW_GATE = new CountDownLatch(1);
+
   /** A service that answers {@code /hello} with its name and instance, and calls others by name. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -37,6 +44,16 @@ final class Apps {
     @GetMapping("/hello")
     String hello() {
       return "hello from " + name + " " + instance;
+    }
+
+    /** Answers once the test opens {@link Apps#SLOW_GATE}: a request the test holds in flight. */
+    @GetMapping("/slow")
+    String slow() throws InterruptedException {
+      SLOW_ENTERED.countDown();
+      if (!SLOW_GATE.await(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("the test never opened the gate");
+      }
+      return "slow from " + name + " " + instance;
     }
 
     @Bean
