@@ -119,8 +119,8 @@ import org.slf4j.LoggerFactory;
  *       string), and so do the dashboard's own files, which hold no data: the dashboard asks
  *       for the token and sends it as a header. A token is never accepted in a URL.
  *   <li>No CORS headers unless {@linkplain Builder#corsOrigin origins are named}.
- *   <li>Bodies at most 64 KiB (413; a refused body up to 1 MiB is read to its end first, so
- *       the answer arrives and the connection stays usable), request heads at most 8 KiB (431, 414 for the URI), and a
+ *   <li>Bodies at most 64 KiB (413; a refused request's body up to 1 MiB is read to its end
+ *       and dropped first, so the answer arrives and the connection stays usable), request heads at most 8 KiB (431, 414 for the URI), and a
  *       request must arrive whole within the {@linkplain Builder#requestTimeout request
  *       timeout} of its first byte, or its connection is closed.
  *   <li>It never runs a command: there are no script or executable checks over HTTP, only TTL

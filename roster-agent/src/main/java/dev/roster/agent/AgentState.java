@@ -38,8 +38,6 @@ final class AgentState {
   private static final Logger log = LoggerFactory.getLogger(AgentState.class);
 
   static final int MAX_BODY = 64 * 1024;
-  /** A refused body up to this size is read to its end before the 413, so the answer arrives. */
-  static final int MAX_DRAIN = 1024 * 1024;
   static final Duration MAX_WAIT = Duration.ofMinutes(10);
   static final Duration DEFAULT_WAIT = Duration.ofMinutes(5);
   /** How long a plain GET waits for a view that has not read ZooKeeper yet. */
@@ -133,10 +131,11 @@ final class AgentState {
         default -> throw new HttpError(404, "no route for " + path, null);
       }
     } catch (HttpError e) {
-      Http.error(response, callback, e.status, e.getMessage(), e.field, e.closes);
+      // A route may refuse before it reads the body; what is left of it is read first.
+      Http.error(response, callback, e.status, e.getMessage(), e.field, e.closes || !Http.drain(request));
     } catch (RuntimeException e) {
       log.warn("{} {} failed", method, path, e);
-      Http.error(response, callback, 500, "internal error; the agent's log says more", null);
+      Http.error(response, callback, 500, "internal error; the agent's log says more", null, !Http.drain(request));
     }
     return route;
   }
@@ -281,41 +280,23 @@ final class AgentState {
   /** The request body, at most {@link #MAX_BODY} bytes. Blocks this request's thread to read. */
   private static byte[] body(Request request) {
     long declared = request.getLength();
-    if (declared > MAX_DRAIN) {
+    if (declared > Http.MAX_DRAIN) {
       // Too much to read only to drop: answer at once and close.
       throw new HttpError(413, "body of " + declared + " bytes: at most " + MAX_BODY, "body", true);
     }
     try (InputStream in = Content.Source.asInputStream(request)) {
       if (declared > MAX_BODY) {
         throw new HttpError(413, "body of " + declared + " bytes: at most " + MAX_BODY, "body",
-            !drained(in, MAX_DRAIN));
+            !Http.drained(in, Http.MAX_DRAIN));
       }
       byte[] bytes = in.readNBytes(MAX_BODY + 1);
       if (bytes.length > MAX_BODY) {
-        throw new HttpError(413, "body over " + MAX_BODY + " bytes", "body", !drained(in, MAX_DRAIN - bytes.length));
+        throw new HttpError(413, "body over " + MAX_BODY + " bytes", "body", !Http.drained(in, Http.MAX_DRAIN - bytes.length));
       }
       return bytes;
     } catch (IOException e) {
       throw new HttpError(400, "body: could not be read", "body");
     }
-  }
-
-  /**
-   * Reads and drops the rest of a refused body, up to {@code limit} bytes; true if it ended
-   * within them. A server that answers and closes while the client is still sending makes the
-   * client's kernel see a reset, which can destroy the answer before the client reads it; read
-   * to the end, the 413 arrives and the connection stays usable (Tomcat's "swallow" does the same).
-   */
-  private static boolean drained(InputStream in, long limit) throws IOException {
-    byte[] sink = new byte[8192];
-    long total = 0;
-    for (int n; (n = in.read(sink)) >= 0; ) {
-      total += n;
-      if (total > limit) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static List<String> segments(String path) {

@@ -67,16 +67,12 @@ final class Routes extends Handler.Abstract {
     if (refusal != null) {
       route = "refused";
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, refusal.challenge());
-      if (request.getLength() != 0) {
-        // The body of a refused request is not read, so the connection cannot carry another
-        // request; said in the response, so that a client does not send its next one on it.
-        response.getHeaders().put(HttpHeader.CONNECTION, "close");
-      }
-      Http.error(response, callback, refusal.status(), refusal.message(), "authorization");
+      // Its body is read and dropped (at most Http.MAX_DRAIN) so the refusal reaches the client.
+      Http.error(response, callback, refusal.status(), refusal.message(), "authorization", !Http.drain(request));
     } else if (dashboard) {
       String name = path.equals("/") ? "index.html" : path.substring("/dashboard/".length());
       route = "dashboard";
-      staticFile(name, method, response, callback);
+      staticFile(name, method, request, response, callback);
     } else {
       // /health names the ensemble only to those who may read.
       boolean mayRead = access.check(Access.Need.READ, authorization) == null;
@@ -98,18 +94,18 @@ final class Routes extends Handler.Abstract {
     return true;
   }
 
-  private void staticFile(String name, String method, Response response, Callback callback) {
+  private void staticFile(String name, String method, Request request, Response response, Callback callback) {
     if (name.isEmpty() || name.contains("..") || name.contains("/") || name.contains("\\")) {
-      Http.error(response, callback, 404, "no such file", null);
+      Http.error(response, callback, 404, "no such file", null, !Http.drain(request));
       return;
     }
     byte[] body = files.computeIfAbsent(name, Routes::load);
     if (body.length == 0) {
-      Http.error(response, callback, 404, "no such file: " + name, null);
+      Http.error(response, callback, 404, "no such file: " + name, null, !Http.drain(request));
       return;
     }
     if (!method.equals("GET") && !method.equals("HEAD")) {
-      Http.error(response, callback, 405, "method " + method + " not allowed; use GET", null);
+      Http.error(response, callback, 405, "method " + method + " not allowed; use GET", null, !Http.drain(request));
       return;
     }
     int dot = name.lastIndexOf('.');

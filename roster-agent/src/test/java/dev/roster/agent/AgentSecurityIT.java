@@ -321,10 +321,28 @@ class AgentSecurityIT {
           + "Transfer-Encoding: chunked\r\n\r\n" + Integer.toHexString(tooBig.length()) + "\r\n" + tooBig
           + "\r\n0\r\n\r\n" + next);
       assertThat(chunked).startsWith("HTTP/1.1 413").contains("\"field\":\"body\"").contains("HTTP/1.1 200");
+      // A route that refuses before reading the body (405 here) reads what is left of it too.
+      String notAllowed = raw(agent, "POST /v1/services/big HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Length: " + tooBig.length() + "\r\n\r\n" + tooBig + next);
+      assertThat(notAllowed).startsWith("HTTP/1.1 405").contains("HTTP/1.1 200");
       // Too much to read only to drop: the answer comes at once, and closes the connection.
       String huge = raw(agent, "PUT /v1/services/big/instances/b1 HTTP/1.1\r\nHost: x\r\n"
           + "Content-Length: " + (2 * 1024 * 1024) + "\r\n\r\n");
       assertThat(huge).startsWith("HTTP/1.1 413").containsIgnoringCase("Connection: close");
+    }
+    // Refused for want of a token: the body is read and dropped, never used, and the 401 arrives.
+    try (Agent agent = Agent.builder().connectString(server.connectString()).port(0)
+        .writeToken(WRITE.toCharArray()).start()) {
+      String body = new String(body(60_000), StandardCharsets.US_ASCII);
+      String refused = raw(agent, "PUT /v1/services/big/instances/b1 HTTP/1.1\r\nHost: x\r\n"
+          + "Content-Length: " + body.length() + "\r\n\r\n" + body
+          + "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      assertThat(refused).startsWith("HTTP/1.1 401").contains("\"field\":\"authorization\"")
+          .contains("HTTP/1.1 200");
+      // Reads are open with only a write token: nothing of the refused body was registered.
+      HttpResponse<String> big = get(agent, "/v1/services/big");
+      assertThat(big.statusCode()).isEqualTo(200);
+      assertThat(JSON.readTree(big.body()).get("instances")).isEmpty();
     }
   }
 
