@@ -2,14 +2,20 @@ package dev.roster.internal;
 
 import dev.roster.RosterEventListener.ConnectionState;
 import dev.roster.RosterException;
+import dev.roster.security.Authentication;
 import dev.roster.security.Tls;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.framework.api.CuratorEventType;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.zookeeper.Watcher.Event.KeeperState;
 import org.apache.zookeeper.ZooKeeper;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -56,6 +62,12 @@ final class Connection {
   private final PauseWatchdog watchdog;
   /** Why the first connection failed, when a diagnosis found out; written by {@link #start}. */
   private volatile @Nullable String connectProblem;
+  /**
+   * The first connection's SASL login, under SASL: true once the server accepted it, false if
+   * it refused. ZooKeeper's client says "connected" before it logs in, so {@link #start} waits
+   * for this too.
+   */
+  private final CompletableFuture<Boolean> saslLogin = new CompletableFuture<>();
 
   Connection(RosterConfig config, Events events, Executor workers, Timer timer, ThreadFactory curatorThreads) {
     this.config = config;
@@ -93,6 +105,11 @@ final class Connection {
   boolean start(Handler handler) {
     this.handler = handler;
     curator.getConnectionStateListenable().addListener((client, state) -> ctx.execute(() -> onState(state)));
+    curator.getCuratorListenable().addListener((client, event) -> {
+      if (event.getType() == CuratorEventType.WATCHED && event.getWatchedEvent() != null) {
+        onSaslOutcome(event.getWatchedEvent().getState());
+      }
+    });
     watchdog.start();
     curator.start();
     boolean ok;
@@ -119,12 +136,12 @@ final class Connection {
   private boolean awaitFirstConnection() throws InterruptedException {
     long timeoutMs = config.connectionTimeout().toMillis();
     Tls tls = config.tls();
-    if (tls == null) {
-      return curator.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS);
-    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    if (tls == null) {
+      return curator.blockUntilConnected((int) timeoutMs, TimeUnit.MILLISECONDS) && saslLoggedIn(deadline);
+    }
     if (curator.blockUntilConnected((int) Math.min(timeoutMs / 2, DIAGNOSE_AFTER_MS), TimeUnit.MILLISECONDS)) {
-      return true;
+      return saslLoggedIn(deadline);
     }
     String problem = TlsDiagnosis.diagnose(config.connectString(), tls, Duration.ofNanos(deadline - System.nanoTime()));
     if (problem != null && !curator.getZookeeperClient().isConnected()) {
@@ -132,7 +149,55 @@ final class Connection {
       return false;
     }
     long remainingMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    return curator.blockUntilConnected((int) Math.max(1, remainingMs), TimeUnit.MILLISECONDS);
+    return curator.blockUntilConnected((int) Math.max(1, remainingMs), TimeUnit.MILLISECONDS) && saslLoggedIn(deadline);
+  }
+
+  /**
+   * Under SASL, waits until the deadline for the server's answer to the login. A refusal ends
+   * the wait with the problem named; no answer in time counts as connected, since ZooKeeper
+   * queues requests behind a login still under way.
+   */
+  private boolean saslLoggedIn(long deadline) throws InterruptedException {
+    if (!isSasl()) {
+      return true;
+    }
+    try {
+      boolean accepted = saslLogin.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (!accepted) {
+        connectProblem = saslRefused();
+      }
+      return accepted;
+    } catch (TimeoutException e) {
+      log.debug("no answer yet to the SASL login at {}; requests wait behind it", config.connectString());
+      return true;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e); // never completed exceptionally
+    }
+  }
+
+  private boolean isSasl() {
+    Authentication auth = config.authentication();
+    return auth != null && auth.scheme().equals("sasl");
+  }
+
+  /** ZooKeeper's client tells how a SASL login ended only through its default watcher. */
+  private void onSaslOutcome(KeeperState state) {
+    if (state == KeeperState.SaslAuthenticated) {
+      saslLogin.complete(true);
+    } else if (state == KeeperState.AuthFailed) {
+      // The handle cannot be used after this: ZooKeeper fails every request with AUTHFAILED.
+      if (!saslLogin.complete(false)) {
+        log.error("ZooKeeper at {}: {}", config.connectString(), saslRefused());
+      }
+    }
+  }
+
+  private String saslRefused() {
+    Authentication auth = config.authentication();
+    String context = auth == null ? "?" : auth.loginContext();
+    return "the servers refused the SASL login of JAAS context '" + context
+        + "': check its user and password (or Kerberos principal and ticket), and that the servers take SASL"
+        + " (a JAAS Server section and authProvider.sasl); ZooKeeper's client log says more";
   }
 
   /**

@@ -92,6 +92,12 @@ public final class Authentication {
   /**
    * SASL through the named JAAS login context.
    *
+   * <p>Kerberos ({@code Krb5LoginModule}) works as it is. DIGEST-MD5 (ZooKeeper's {@code
+   * DigestLoginModule}) needs {@code -Dzookeeper.fips-mode=false}: ZooKeeper 3.9's client
+   * refuses it in FIPS mode, its default. {@code Roster.Builder.build()} fails at once, saying
+   * so, when the context is missing, when it is DIGEST-MD5 in FIPS mode, and when the servers
+   * refuse the login.
+   *
    * @param loginContext the JAAS login context's name; not blank
    * @return the SASL identity
    */
