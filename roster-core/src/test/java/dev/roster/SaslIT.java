@@ -120,14 +120,13 @@ class SaslIT {
 
   @Test
   void aRefusedLoginFailsTheBuildNamingTheContext() {
-    long started = System.nanoTime();
+    // A refusal not waited for would let build() succeed; one waited for past the timeout
+    // would fail without naming it.
     assertThatThrownBy(() -> roster(Authentication.sasl("RosterSaslITWrong")))
         .isExactlyInstanceOf(RosterException.class)
         .hasMessageContaining("could not connect to ZooKeeper at " + ensemble.connectString())
         .hasMessageContaining("the servers refused the SASL login of JAAS context 'RosterSaslITWrong'")
         .hasMessageContaining("user and password");
-    // Within the connection timeout, not after it: the refusal ends the wait.
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(CONNECT);
   }
 
   @Test
