@@ -7,16 +7,13 @@ import static org.awaitility.Awaitility.await;
 import dev.roster.embedded.LocalEnsemble;
 import dev.roster.security.AclPolicy;
 import dev.roster.security.Authentication;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.roster.testing.SaslLogins;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.security.auth.login.AppConfigurationEntry;
-import javax.security.auth.login.Configuration;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooDefs.Perms;
 import org.apache.zookeeper.ZooKeeper;
@@ -26,56 +23,41 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@link Authentication#sasl(String)} against servers that take SASL (DIGEST-MD5, so no KDC is
- * needed): the servers are child processes given a JAAS file and ZooKeeper's SASL provider, which
- * are JVM-wide settings; this JVM's side is login contexts of this test's own names and
- * ZooKeeper's FIPS switch off, both set for this class and put back after, so no other test's
- * client tries SASL or leaves FIPS mode.
+ * needed), through {@link SaslLogins}: the servers are child processes given a JAAS file and
+ * ZooKeeper's SASL provider, which are JVM-wide settings; this JVM's side is login contexts of
+ * this test's own names and ZooKeeper's FIPS switch off, both set for this class and put back
+ * after, so no other test's client tries SASL or leaves FIPS mode.
  */
 class SaslIT {
   private static final String CONTEXT = "RosterSaslIT";
   private static final String OTHER_CONTEXT = "RosterSaslITOther";
   private static final Duration SESSION = Duration.ofSeconds(4);
   private static final Duration CONNECT = Duration.ofSeconds(5);
-  /**
-   * ZooKeeper's client refuses DIGEST-MD5 in FIPS mode, its default. ZKClientConfig copies it
-   * from the system properties when a Roster is built, so it is off only while this class runs.
-   */
+  /** ZooKeeper's FIPS switch, which {@link SaslLogins} turns off while this class runs. */
   private static final String FIPS = "zookeeper.fips-mode";
 
   @TempDir static Path dir;
   static LocalEnsemble ensemble;
-  static @Nullable Configuration previous;
-  static @Nullable String previousFips;
+  static SaslLogins logins;
 
   @BeforeAll
-  static void start() throws Exception {
-    Path jaas = Files.writeString(dir.resolve("server-jaas.conf"), """
-        Server {
-          org.apache.zookeeper.server.auth.DigestLoginModule required
-          user_payments="payments-secret"
-          user_orders="orders-secret";
-        };
-        """, StandardCharsets.UTF_8);
+  static void start() {
     ensemble = LocalEnsemble.builder().size(3).tickTime(Duration.ofMillis(200)).baseDir(dir.resolve("ensemble"))
-        .jvmOptions(List.of("-Djava.security.auth.login.config=" + jaas,
-            "-Dzookeeper.authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider"))
+        .jvmOptions(SaslLogins.serverJvmOptions(dir, Map.of("payments", "payments-secret", "orders", "orders-secret")))
         .start();
-    previous = currentConfiguration();
-    Configuration.setConfiguration(new ClientLogins(previous));
-    previousFips = System.setProperty(FIPS, "false");
+    logins = SaslLogins.install(Map.of(
+        CONTEXT, new SaslLogins.Login("payments", "payments-secret"),
+        OTHER_CONTEXT, new SaslLogins.Login("orders", "orders-secret"),
+        "RosterSaslITWrong", new SaslLogins.Login("payments", "not-the-password")));
   }
 
   @AfterAll
   static void stop() {
-    Configuration.setConfiguration(previous);
-    if (previousFips == null) {
-      System.clearProperty(FIPS);
-    } else {
-      System.setProperty(FIPS, previousFips);
+    if (logins != null) {
+      logins.close();
     }
     if (ensemble != null) {
       ensemble.close();
@@ -171,39 +153,6 @@ class SaslIT {
       return zk.getACL(path, null);
     } finally {
       zk.close();
-    }
-  }
-
-  private static @Nullable Configuration currentConfiguration() {
-    try {
-      return Configuration.getConfiguration();
-    } catch (SecurityException e) {
-      return null; // no JAAS configuration in this JVM
-    }
-  }
-
-  /** This test's client login contexts, in front of whatever the JVM had. */
-  private static final class ClientLogins extends Configuration {
-    private final @Nullable Configuration fallback;
-
-    ClientLogins(@Nullable Configuration fallback) {
-      this.fallback = fallback;
-    }
-
-    @Override
-    public AppConfigurationEntry @Nullable [] getAppConfigurationEntry(String name) {
-      String[] login = switch (name) {
-        case CONTEXT -> new String[] {"payments", "payments-secret"};
-        case OTHER_CONTEXT -> new String[] {"orders", "orders-secret"};
-        case "RosterSaslITWrong" -> new String[] {"payments", "not-the-password"};
-        default -> null;
-      };
-      if (login == null) {
-        return fallback == null ? null : fallback.getAppConfigurationEntry(name);
-      }
-      return new AppConfigurationEntry[] {new AppConfigurationEntry(
-          "org.apache.zookeeper.server.auth.DigestLoginModule", AppConfigurationEntry.LoginModuleControlFlag.REQUIRED,
-          Map.of("username", login[0], "password", login[1]))};
     }
   }
 }

@@ -3,8 +3,9 @@
  * dev.roster.testing.ZooKeeperExtension}), real session expiry ({@link
  * dev.roster.testing.SessionExpiry}), a TCP proxy that breaks the network on demand ({@link
  * dev.roster.testing.FaultProxy}), and one such proxy in front of each member of a local
- * ensemble ({@link dev.roster.testing.ProxiedEnsemble}), and TLS stores made at run time for TLS
- * tests ({@link dev.roster.embedded.LocalCertificates}, in roster-embedded).
+ * ensemble ({@link dev.roster.testing.ProxiedEnsemble}), TLS stores made at run time for TLS
+ * tests ({@link dev.roster.embedded.LocalCertificates}, in roster-embedded), and SASL logins
+ * without a KDC ({@link dev.roster.testing.SaslLogins}).
  */
 @NullMarked
 package dev.roster.testing;
