@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
@@ -30,13 +33,20 @@ final class DirectZooKeeper implements AutoCloseable {
    */
   static DirectZooKeeper connect(ZooKeeperOptions zk) {
     CountDownLatch connected = new CountDownLatch(1);
+    // How the SASL login ended: ZooKeeper's client says "connected" first, and logs in after.
+    CompletableFuture<Boolean> saslLogin = new CompletableFuture<>();
     Watcher watcher = (WatchedEvent event) -> {
-      if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
-        connected.countDown();
+      switch (event.getState()) {
+        case SyncConnected -> connected.countDown();
+        case SaslAuthenticated -> saslLogin.complete(true);
+        case AuthFailed -> saslLogin.complete(false);
+        default -> { }
       }
     };
     // Options are checked before the connect, so their errors keep their own option's name.
     ZKClientConfig config = zk.security.clientConfig();
+    boolean sasl = Boolean.parseBoolean(config.getProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY));
+    long deadline = System.nanoTime() + zk.timeout.toNanos();
     Client client;
     try {
       client = new Client(zk.connectString, sessionTimeout(zk.timeout), watcher, config);
@@ -56,8 +66,28 @@ final class DirectZooKeeper implements AutoCloseable {
       throw CommandFailure.unreachable("could not connect to ZooKeeper at " + zk.connectString + " within "
           + Text.duration(zk.timeout) + ZooKeeperOptions.reachHint(), null);
     }
+    if (sasl && !saslLoggedIn(saslLogin, deadline)) {
+      closeQuietly(client);
+      throw new CommandFailure("ZooKeeper at " + zk.connectString + " refused the SASL login of"
+          + " JAAS context '" + config.getProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, "Client") + "': check its"
+          + " user and password (or Kerberos principal and ticket), and that the servers take SASL");
+    }
     zk.security.addAuth(client);
     return new DirectZooKeeper(client);
+  }
+
+  /** False if the servers refused the login before the deadline; no answer by then counts as logged in. */
+  private static boolean saslLoggedIn(CompletableFuture<Boolean> login, long deadline) {
+    try {
+      return login.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return true; // requests wait behind a login still under way
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return true;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e); // never completed exceptionally
+    }
   }
 
   ZooKeeper client() {

@@ -156,6 +156,11 @@ final class ZooKeeperSecurity {
    * path or password fails the same way as for a Roster.
    */
   ZKClientConfig clientConfig() {
+    if (auth != null && auth.startsWith("sasl")) {
+      // ZooKeeper's client would otherwise connect with no identity when the JAAS context is
+      // missing, or report only "auth failed" for DIGEST-MD5 in FIPS mode; Rosters check the same.
+      authentication().checkLogin();
+    }
     ZKClientConfig config = new ZKClientConfig();
     config.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, Boolean.toString(auth != null && auth.startsWith("sasl")));
     if (auth != null && auth.startsWith("sasl:")) {

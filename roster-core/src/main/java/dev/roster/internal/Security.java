@@ -1,13 +1,11 @@
 package dev.roster.internal;
 
-import dev.roster.RosterException;
 import dev.roster.security.AclPolicy;
 import dev.roster.security.Authentication;
 import dev.roster.security.Tls;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import javax.security.auth.login.AppConfigurationEntry;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooDefs.Perms;
@@ -24,8 +22,6 @@ import org.jspecify.annotations.Nullable;
 final class Security {
   /** The prefix of ZooKeeper's client TLS keys ({@code ClientX509Util.getConfigPrefix()}). */
   private static final String SSL = "zookeeper.ssl.";
-  /** ZooKeeper's FIPS switch ({@code X509Util.FIPS_MODE_PROPERTY}), read by its client from this config. */
-  private static final String FIPS_MODE = "zookeeper.fips-mode";
 
   private Security() {}
 
@@ -43,7 +39,7 @@ final class Security {
     client.setProperty(ZKClientConfig.ENABLE_CLIENT_SASL_KEY, Boolean.toString(sasl));
     if (sasl) {
       client.setProperty(ZKClientConfig.LOGIN_CONTEXT_NAME_KEY, auth.loginContext());
-      checkSaslLogin(auth.loginContext(), client);
+      auth.checkLogin();
     }
     Tls tls = config.tls();
     if (tls != null) {
@@ -52,40 +48,6 @@ final class Security {
     builder.zkClientConfig(client);
     if (auth != null && auth.scheme().equals("digest")) {
       builder.authorization("digest", SecurityAccess.credentials(auth));
-    }
-  }
-
-  /** JAAS's login module for DIGEST-MD5, ZooKeeper's own: a context using it logs in with that mechanism. */
-  private static final String DIGEST_LOGIN_MODULE = "org.apache.zookeeper.server.auth.DigestLoginModule";
-
-  /**
-   * Fails at once, saying why, where ZooKeeper's client would try SASL and fail later with only
-   * an "auth failed": no such login context in the JVM's JAAS configuration, or a DIGEST-MD5
-   * context while the client is in FIPS mode, where ZooKeeper (3.9) refuses DIGEST-MD5. FIPS
-   * mode is ZooKeeper's default, and it also chooses the TLS trust manager, so Roster does not
-   * turn it off on the user's behalf.
-   */
-  static void checkSaslLogin(String loginContext, ZKClientConfig client) {
-    AppConfigurationEntry[] entries;
-    try {
-      entries = javax.security.auth.login.Configuration.getConfiguration().getAppConfigurationEntry(loginContext);
-    } catch (SecurityException e) {
-      entries = null;
-    }
-    if (entries == null || entries.length == 0) {
-      String file = System.getProperty("java.security.auth.login.config");
-      throw new RosterException("sasl login context '" + loginContext + "': the JVM's JAAS configuration has no"
-          + " such section (" + (file == null ? "java.security.auth.login.config is not set" : "read from " + file)
-          + ")");
-    }
-    boolean digest = false;
-    for (AppConfigurationEntry entry : entries) {
-      digest |= entry.getLoginModuleName().equals(DIGEST_LOGIN_MODULE);
-    }
-    if (digest && client.getBoolean(FIPS_MODE, true)) {
-      throw new RosterException("sasl login context '" + loginContext + "' logs in with DIGEST-MD5 ("
-          + DIGEST_LOGIN_MODULE + "), which ZooKeeper's client refuses in FIPS mode, its default: start the JVM"
-          + " with -D" + FIPS_MODE + "=false, or log in with Kerberos");
     }
   }
 

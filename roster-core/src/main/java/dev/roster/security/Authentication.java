@@ -1,5 +1,6 @@
 package dev.roster.security;
 
+import dev.roster.RosterException;
 import dev.roster.internal.SecurityAccess;
 import dev.roster.internal.Validation;
 import java.nio.ByteBuffer;
@@ -10,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Objects;
+import javax.security.auth.login.AppConfigurationEntry;
+import javax.security.auth.login.Configuration;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -107,6 +110,52 @@ public final class Authentication {
       throw new IllegalArgumentException("sasl login context " + Validation.quote(loginContext) + ": must not be blank");
     }
     return new Authentication("sasl", null, new byte[0], loginContext, null);
+  }
+
+  /** ZooKeeper's login module for DIGEST-MD5: a JAAS context using it logs in with that mechanism. */
+  private static final String DIGEST_LOGIN_MODULE = "org.apache.zookeeper.server.auth.DigestLoginModule";
+  /** ZooKeeper's FIPS switch ({@code X509Util.FIPS_MODE_PROPERTY}); its client copies it from here. */
+  private static final String FIPS_MODE = "zookeeper.fips-mode";
+
+  /**
+   * Checks what can be checked of a SASL identity in this JVM before connecting; a digest
+   * identity passes. ZooKeeper's own client would otherwise try SASL and report only "auth
+   * failed", or, without the login context, connect with no identity at all. {@code
+   * Roster.Builder.build()} checks this itself; a tool that makes its own ZooKeeper client can
+   * call it.
+   *
+   * <p>Refused: a login context the JVM's JAAS configuration does not have, and a DIGEST-MD5
+   * context ({@code DigestLoginModule}) while ZooKeeper's client is in FIPS mode, its default
+   * since 3.9, where it refuses DIGEST-MD5. Roster does not turn FIPS mode off for you: it is a
+   * security default, and it also picks ZooKeeper's TLS trust manager.
+   *
+   * @throws RosterException naming the login context and what to change
+   */
+  public void checkLogin() {
+    if (!scheme.equals("sasl") || loginContext == null) {
+      return;
+    }
+    AppConfigurationEntry[] entries;
+    try {
+      entries = Configuration.getConfiguration().getAppConfigurationEntry(loginContext);
+    } catch (SecurityException e) {
+      entries = null;
+    }
+    if (entries == null || entries.length == 0) {
+      String file = System.getProperty("java.security.auth.login.config");
+      throw new RosterException("sasl login context '" + loginContext + "': the JVM's JAAS configuration has no"
+          + " such section (" + (file == null ? "java.security.auth.login.config is not set" : "read from " + file)
+          + ")");
+    }
+    boolean digest = false;
+    for (AppConfigurationEntry entry : entries) {
+      digest |= entry.getLoginModuleName().equals(DIGEST_LOGIN_MODULE);
+    }
+    if (digest && !"false".equalsIgnoreCase(System.getProperty(FIPS_MODE, "true").strip())) {
+      throw new RosterException("sasl login context '" + loginContext + "' logs in with DIGEST-MD5 ("
+          + DIGEST_LOGIN_MODULE + "), which ZooKeeper's client refuses in FIPS mode, its default: start the JVM"
+          + " with -D" + FIPS_MODE + "=false, or log in with Kerberos");
+    }
   }
 
   /**
