@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.roster.embedded.LocalEnsemble;
 import dev.roster.security.AclPolicy;
 import dev.roster.security.Authentication;
-import dev.roster.testing.SaslLogins;
-import java.nio.file.Path;
+import dev.roster.testing.SaslExtension;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +17,12 @@ import org.apache.zookeeper.ZooDefs.Perms;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Id;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link Authentication#sasl(String)} against servers that take SASL (DIGEST-MD5, so no KDC is
- * needed), through {@link SaslLogins}: the servers are child processes given a JAAS file and
+ * needed), through {@link SaslExtension}: the servers are child processes given a JAAS file and
  * ZooKeeper's SASL provider, which are JVM-wide settings; this JVM's side is login contexts of
  * this test's own names and ZooKeeper's FIPS switch off, both set for this class and put back
  * after, so no other test's client tries SASL or leaves FIPS mode.
@@ -36,38 +32,19 @@ class SaslIT {
   private static final String OTHER_CONTEXT = "RosterSaslITOther";
   private static final Duration SESSION = Duration.ofSeconds(4);
   private static final Duration CONNECT = Duration.ofSeconds(5);
-  /** ZooKeeper's FIPS switch, which {@link SaslLogins} turns off while this class runs. */
+  /** ZooKeeper's FIPS switch, which {@link SaslExtension} turns off while this class runs. */
   private static final String FIPS = "zookeeper.fips-mode";
 
-  @TempDir static Path dir;
-  static LocalEnsemble ensemble;
-  static SaslLogins logins;
-
-  @BeforeAll
-  static void start() {
-    ensemble = LocalEnsemble.builder().size(3).tickTime(Duration.ofMillis(200)).baseDir(dir.resolve("ensemble"))
-        .jvmOptions(SaslLogins.serverJvmOptions(dir, Map.of("payments", "payments-secret", "orders", "orders-secret")))
-        .start();
-    logins = SaslLogins.install(Map.of(
-        CONTEXT, new SaslLogins.Login("payments", "payments-secret"),
-        OTHER_CONTEXT, new SaslLogins.Login("orders", "orders-secret"),
-        "RosterSaslITWrong", new SaslLogins.Login("payments", "not-the-password")));
-  }
-
-  @AfterAll
-  static void stop() {
-    if (logins != null) {
-      logins.close();
-    }
-    if (ensemble != null) {
-      ensemble.close();
-    }
-  }
+  @RegisterExtension
+  static final SaslExtension sasl = SaslExtension.users(Map.of("payments", "payments-secret", "orders", "orders-secret"))
+      .login(CONTEXT, "payments", "payments-secret")
+      .login(OTHER_CONTEXT, "orders", "orders-secret")
+      .login("RosterSaslITWrong", "payments", "not-the-password");
 
   @Test
   void aSaslIdentityOwnsItsServiceAndAnotherIsRefused() throws Exception {
     try (Roster payments = roster(Authentication.sasl(CONTEXT));
-         Roster reader = Roster.builder().connectString(ensemble.connectString()).sessionTimeout(SESSION).build();
+         Roster reader = Roster.builder().connectString(sasl.connectString()).sessionTimeout(SESSION).build();
          ServiceView view = reader.watch("payments")) {
       ServiceInstance p1 = ServiceInstance.builder("payments").id("p1").address("127.0.0.1").port(8080).build();
       payments.register(p1);
@@ -106,7 +83,7 @@ class SaslIT {
     // would fail without naming it.
     assertThatThrownBy(() -> roster(Authentication.sasl("RosterSaslITWrong")))
         .isExactlyInstanceOf(RosterException.class)
-        .hasMessageContaining("could not connect to ZooKeeper at " + ensemble.connectString())
+        .hasMessageContaining("could not connect to ZooKeeper at " + sasl.connectString())
         .hasMessageContaining("the servers refused the SASL login of JAAS context 'RosterSaslITWrong'")
         .hasMessageContaining("user and password");
   }
@@ -135,7 +112,7 @@ class SaslIT {
   }
 
   private static Roster roster(Authentication authentication) {
-    return Roster.builder().connectString(ensemble.connectString()).sessionTimeout(SESSION)
+    return Roster.builder().connectString(sasl.connectString()).sessionTimeout(SESSION)
         .connectionTimeout(CONNECT).authentication(authentication)
         .aclPolicy(AclPolicy.serviceOwned()).build();
   }
@@ -143,7 +120,7 @@ class SaslIT {
   /** A node's ACL, read by an unauthenticated client (world may read). */
   private static List<ACL> acl(String path) throws Exception {
     CountDownLatch connected = new CountDownLatch(1);
-    ZooKeeper zk = new ZooKeeper(ensemble.connectString(), (int) SESSION.toMillis(), e -> {
+    ZooKeeper zk = new ZooKeeper(sasl.connectString(), (int) SESSION.toMillis(), e -> {
       if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
         connected.countDown();
       }

@@ -4,8 +4,9 @@
  * dev.roster.testing.SessionExpiry}), a TCP proxy that breaks the network on demand ({@link
  * dev.roster.testing.FaultProxy}), and one such proxy in front of each member of a local
  * ensemble ({@link dev.roster.testing.ProxiedEnsemble}), TLS stores made at run time for TLS
- * tests ({@link dev.roster.embedded.LocalCertificates}, in roster-embedded), and SASL logins
- * without a KDC ({@link dev.roster.testing.SaslLogins}).
+ * tests ({@link dev.roster.embedded.LocalCertificates}, in roster-embedded), and SASL servers
+ * and logins without a KDC ({@link dev.roster.testing.SaslExtension}, {@link
+ * dev.roster.testing.SaslLogins}).
  */
 @NullMarked
 package dev.roster.testing;

@@ -10,16 +10,13 @@ import dev.roster.ServiceInstance;
 import dev.roster.ServiceView;
 import dev.roster.embedded.EmbeddedZooKeeper;
 import dev.roster.embedded.LocalCertificates;
-import dev.roster.embedded.LocalEnsemble;
 import dev.roster.embedded.ServerTls;
 import dev.roster.security.Authentication;
 import dev.roster.security.Tls;
-import dev.roster.testing.SaslLogins;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,8 +26,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * configured with {@code roster.tls.*} (trust and client key store, password files), {@code
  * roster.authentication.digest.*} and {@code roster.acl.policy} registers itself on a
  * ZooKeeper that takes TLS only and needs a client certificate, its nodes carry its identity,
- * and another identity can read them but not register into its service; and the same with
- * {@code roster.authentication.sasl.*}, on servers that take SASL (DIGEST-MD5, {@link SaslLogins}).
+ * and another identity can read them but not register into its service. SASL is {@link
+ * SaslPropertiesIT}'s.
  */
 class SecurePropertiesIT {
   @TempDir Path dir;
@@ -72,29 +69,6 @@ class SecurePropertiesIT {
             .hasMessageContaining("digest:payments:…=cdrwa");
       }
       assertThat(view.instances()).extracting(ServiceInstance::port).containsExactly(Apps.port(app));
-    }
-  }
-
-  @Test
-  void registersWithItsSaslLoginAndItsServiceIsItsOwn() throws Exception {
-    try (LocalEnsemble ensemble = LocalEnsemble.builder().size(3).tickTime(Duration.ofMillis(200))
-        .baseDir(dir.resolve("ensemble")).jvmOptions(SaslLogins.serverJvmOptions(dir, Map.of("payments", "pw-1")))
-        .start();
-         SaslLogins logins = SaslLogins.install(Map.of("PaymentsLogin", new SaslLogins.Login("payments", "pw-1")));
-         Roster observer = Roster.builder().connectString(ensemble.connectString()).build();
-         ServiceView view = observer.watch("payments");
-         ConfigurableApplicationContext app = Apps.start("spring.application.name=payments",
-             "roster.connect-string=" + ensemble.connectString(), "roster.session-timeout=3s",
-             "roster.authentication.sasl.enabled=true", "roster.authentication.sasl.login-context=PaymentsLogin",
-             "roster.acl.policy=service-owned", "roster.registration.drain-grace=0s")) {
-      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(view.instances()).singleElement()
-          .satisfies(i -> assertThat(i.port()).isEqualTo(Apps.port(app))));
-      // Only the application's SASL identity may write its service: ZooKeeper refuses an anonymous Roster.
-      assertThatThrownBy(() -> observer.register(ServiceInstance.builder("payments").id("fake")
-          .address("127.0.0.1").port(9).build()))
-          .isInstanceOf(RosterException.class)
-          .hasMessageContaining("ZooKeeper refused create on /services/payments/fake")
-          .hasMessageContaining("sasl:payments=cdrwa");
     }
   }
 }
