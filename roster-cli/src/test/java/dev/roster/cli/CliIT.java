@@ -253,13 +253,12 @@ class CliIT {
   void upServesZooKeeperUntilStopped(@TempDir Path dataDir) throws IOException {
     Background up = start("up", "--zk-port", "0", "--data-dir", dataDir.toString(), "--tick-time", "200ms",
         "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0");
-    Pattern banner = Pattern.compile("ZooKeeper  (127\\.0\\.0\\.1:(\\d+))");
-    await().atMost(WAIT).untilAsserted(() -> assertThat(up.out.toString()).containsPattern(banner));
-    Matcher m = banner.matcher(up.out.toString());
-    assertThat(m.find()).isTrue();
+    String banner = up.banner();
+    Matcher m = Pattern.compile("ZooKeeper  (127\\.0\\.0\\.1:(\\d+))").matcher(banner);
+    assertThat(m.find()).as(banner).isTrue();
     String connectString = m.group(1);
     int port = Integer.parseInt(m.group(2));
-    assertThat(up.out.toString())
+    assertThat(banner)
         .contains("(data in " + dataDir.toAbsolutePath() + ")")
         .contains("roster watch payments --zk " + connectString);
 

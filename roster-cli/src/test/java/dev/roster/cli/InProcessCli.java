@@ -5,6 +5,7 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import picocli.CommandLine;
 
 /** Runs roster commands in this JVM with captured output, as the CLI tests need them. */
@@ -71,6 +72,15 @@ final class InProcessCli {
       Thread thread = new Thread(() -> exitCode.complete(commandLine.execute(args)), "roster " + args[0]);
       thread.setDaemon(true);
       thread.start();
+    }
+
+    /**
+     * What {@code roster up} printed once its banner is whole: it prints the banner line by line,
+     * and always ends it with its "Ctrl-C here stops ..." line.
+     */
+    String banner() {
+      Awaitility.await().atMost(wait).until(() -> out.toString().contains("Ctrl-C here stops"));
+      return out.toString();
     }
 
     int stop() {

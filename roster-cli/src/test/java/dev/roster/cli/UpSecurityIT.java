@@ -52,8 +52,7 @@ class UpSecurityIT {
   }
 
   private static URI agentUri(Background up) {
-    await().atMost(WAIT).untilAsserted(() -> assertThat(up.out.toString()).containsPattern(AGENT));
-    Matcher m = AGENT.matcher(up.out.toString());
+    Matcher m = AGENT.matcher(up.banner());
     assertThat(m.find()).isTrue();
     return URI.create(m.group(1));
   }
@@ -155,7 +154,7 @@ class UpSecurityIT {
     try (Background up = new Background(WAIT, "up", "--tls", "--zk-port", "0", "--http", "127.0.0.1:0", "--dns", "127.0.0.1:0",
         "--data-dir", data.toString())) {
       URI agent = agentUri(up);
-      String banner = up.out.toString();
+      String banner = up.banner();
       Matcher zkLine = Pattern.compile("ZooKeeper  (127\\.0\\.0\\.1:\\d+)   \\(TLS only; ").matcher(banner);
       assertThat(zkLine.find()).as(banner).isTrue();
       String zkAddress = zkLine.group(1);
