@@ -132,7 +132,7 @@ final class AgentState {
       }
     } catch (HttpError e) {
       // A route may refuse before it reads the body; what is left of it is read first.
-      Http.error(response, callback, e.status, e.getMessage(), e.field, e.closes || !Http.drain(request));
+      Http.error(response, callback, e.status, e.getMessage(), e.field, !Http.drain(request));
     } catch (RuntimeException e) {
       log.warn("{} {} failed", method, path, e);
       Http.error(response, callback, 500, "internal error; the agent's log says more", null, !Http.drain(request));
@@ -277,21 +277,22 @@ final class AgentState {
     stream.startKeepAlive();
   }
 
-  /** The request body, at most {@link #MAX_BODY} bytes. Blocks this request's thread to read. */
+  /**
+   * The request body, at most {@link #MAX_BODY} bytes. Blocks this request's thread to read. A
+   * 413 leaves the rest of the body to {@link #handle}'s {@link Http#drain}, like every refusal.
+   */
   private static byte[] body(Request request) {
     long declared = request.getLength();
-    if (declared > Http.MAX_DRAIN) {
-      // Too much to read only to drop: answer at once and close.
-      throw new HttpError(413, "body of " + declared + " bytes: at most " + MAX_BODY, "body", true);
+    if (declared > MAX_BODY) {
+      throw new HttpError(413, "body of " + declared + " bytes: at most " + MAX_BODY, "body");
     }
     try (InputStream in = Content.Source.asInputStream(request)) {
-      if (declared > MAX_BODY) {
-        throw new HttpError(413, "body of " + declared + " bytes: at most " + MAX_BODY, "body",
-            !Http.drained(in, Http.MAX_DRAIN));
-      }
       byte[] bytes = in.readNBytes(MAX_BODY + 1);
       if (bytes.length > MAX_BODY) {
-        throw new HttpError(413, "body over " + MAX_BODY + " bytes", "body", !Http.drained(in, Http.MAX_DRAIN - bytes.length));
+        // Read on through this stream: closing it short of the end fails the request's content,
+        // and then the drain after the refusal can only close the connection.
+        Http.drained(in, Http.MAX_DRAIN - bytes.length);
+        throw new HttpError(413, "body over " + MAX_BODY + " bytes", "body");
       }
       return bytes;
     } catch (IOException e) {

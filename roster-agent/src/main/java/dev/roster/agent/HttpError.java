@@ -8,18 +8,11 @@ final class HttpError extends RuntimeException {
 
   final int status;
   final @Nullable String field;
-  /** Whether the answer must close the connection: part of the request was left unread. */
-  final boolean closes;
 
   HttpError(int status, String message, @Nullable String field) {
-    this(status, message, field, false);
-  }
-
-  HttpError(int status, String message, @Nullable String field, boolean closes) {
     super(message, null, false, false);
     this.status = status;
     this.field = field;
-    this.closes = closes;
   }
 
   /** A 400 for the library's own validation message, with its field word. */
