@@ -74,6 +74,9 @@ class RunnableJarIT {
           "--zk", zk.connectString());
       try {
         await().atMost(WAIT).until(() -> view.instances().size() == 1);
+        // The node shows before register() returns in the command (it still awaits its watch):
+        // a signal then interrupts the registration itself, exit 130. Signalled once it is held.
+        await().atMost(WAIT).until(() -> stdout(process).contains("registered payments/p1"));
         process.destroy(); // SIGTERM, which the JVM handles as it handles Ctrl-C
         assertThat(process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).as(stderr(process)).isZero();
